@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions: knowledge answers, conversation replies, language, fallback."""
