@@ -1,0 +1,1 @@
+"""Ankommen's messaging gateway: channels, web chat, staff pages, storage and settings."""

@@ -1,0 +1,93 @@
+"""The gateway's application factory and entry point (``python -m bot``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from bot.conversation import ConversationService
+from bot.errors import error_middleware
+from bot.health import setup_health
+from bot.rasa_client import RasaClient
+from bot.settings import Settings, load_settings
+from bot.state import DATABASE, RASA, SERVICE, SETTINGS
+from bot.storage import Database
+from bot.webchat import setup_webchat
+from knowledge.messages import load_messages
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+RETRY_EVERY_SECONDS = 15.0
+PURGE_EVERY_SECONDS = 24 * 3600.0
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    database = Database(settings.database_url)
+    await database.create_tables()
+    session = aiohttp.ClientSession()
+    rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
+    app[DATABASE], app[RASA] = database, rasa
+    app[SERVICE] = ConversationService(database, rasa, load_messages(), settings.pseudonym_key,
+                                       settings.max_message_chars)  # fmt: skip
+    yield
+    await session.close()
+    await database.close()
+
+
+async def _every(seconds: float, job_name: str, job: object) -> None:
+    while True:
+        try:
+            await job()  # type: ignore[operator]
+        except Exception:
+            logger.exception("background job %s failed", job_name)
+        await asyncio.sleep(seconds)
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """Retry messages that failed while the engine was down; purge expired messages daily."""
+    settings = app[SETTINGS]
+
+    async def retry() -> None:
+        delivered = await app[SERVICE].retry_failed()
+        if delivered:
+            logger.info("answered %d message(s) that had failed", len(delivered))
+
+    async def purge() -> None:
+        purged = await app[DATABASE].purge_expired(settings.retention_days)
+        if purged:
+            logger.info("purged %d message(s) older than %d days", purged, settings.retention_days)
+
+    tasks = [asyncio.create_task(_every(RETRY_EVERY_SECONDS, "retry", retry)),
+             asyncio.create_task(_every(PURGE_EVERY_SECONDS, "purge", purge))]  # fmt: skip
+    yield
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_background)
+    setup_health(app)
+    setup_webchat(app)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()
