@@ -56,7 +56,10 @@ validate: setup kb-build ## rasa data validate
 run: train ## Set up, train if needed, start engine + actions + gateway; web chat on http://127.0.0.1:8080
 	exec $(VENV)/bin/ankommen run
 
-test: train ## Run the whole test suite (unit, Rasa stories, PostgreSQL, end-to-end)
+test: train ## Run the whole test suite: lint, kb check, unit, Rasa stories, PostgreSQL, end-to-end
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/ankommen kb check
 	set +e; $(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; set -e
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi

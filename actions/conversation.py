@@ -61,7 +61,12 @@ class ActionOutOfScope(MessageAction):
 
 
 class ActionOfferAppointment(MessageAction):
-    action_name, message_key, route, buttons = "action_offer_appointment", "appointment_offer", "booking", "none"
+    action_name, message_key, route, buttons = (
+        "action_offer_appointment",
+        "appointment_offer",
+        "booking",
+        "none",
+    )
 
 
 class ActionRequestHuman(MessageAction):

@@ -22,7 +22,9 @@ class ActionLanguageMenu(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reply = Reply(tracker, route="language_choice")
-        buttons = [button(lang.native_name, f'/set_language{{"language":"{lang.code}"}}') for lang in LANGUAGES]
+        buttons = [
+            button(lang.native_name, f'/set_language{{"language":"{lang.code}"}}') for lang in LANGUAGES
+        ]
         reply.say_key("language_menu", buttons)
         return reply.send(dispatcher)
 

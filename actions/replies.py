@@ -55,7 +55,10 @@ def answer_language(tracker: Tracker) -> str:
     if client:
         return client
     for entity in latest.get("entities") or []:
-        if entity.get("entity") == "language_guess" and (entity.get("confidence_entity") or 0) >= GUESS_THRESHOLD:
+        if (
+            entity.get("entity") == "language_guess"
+            and (entity.get("confidence_entity") or 0) >= GUESS_THRESHOLD
+        ):
             guess = normalise(entity.get("value"))
             if guess:
                 return guess

@@ -77,7 +77,9 @@ def timed(guess: Callable[[str], str | None], texts: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "langid")
     parser.add_argument("--limit", type=int, default=None, help="lines per file (default: all)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -107,9 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
         for row in [header, *table]:
-            print("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
-    print(f"\nmicroseconds per message (mean over {len(all_texts)}): "
-          f"raw {timed(raw_guess, all_texts):.0f}, ours {timed(ours_guess, all_texts):.0f}")
+            print(
+                "  ".join(
+                    cell.rjust(w) if i else cell.ljust(w)
+                    for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+                )
+            )
+    print(
+        f"\nmicroseconds per message (mean over {len(all_texts)}): "
+        f"raw {timed(raw_guess, all_texts):.0f}, ours {timed(ours_guess, all_texts):.0f}"
+    )
     return 0
 
 

@@ -23,7 +23,6 @@ from knowledge.messages import load_messages
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
-RETRY_EVERY_SECONDS = 15.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
 
 
@@ -34,8 +33,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     session = aiohttp.ClientSession()
     rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
     app[DATABASE], app[RASA] = database, rasa
-    app[SERVICE] = ConversationService(database, rasa, load_messages(), settings.pseudonym_key,
-                                       settings.max_message_chars)  # fmt: skip
+    app[SERVICE] = ConversationService(
+        database, rasa, load_messages(), settings.pseudonym_key, settings.max_message_chars
+    )
     yield
     await session.close()
     await database.close()
@@ -64,8 +64,10 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         if purged:
             logger.info("purged %d message(s) older than %d days", purged, settings.retention_days)
 
-    tasks = [asyncio.create_task(_every(RETRY_EVERY_SECONDS, "retry", retry)),
-             asyncio.create_task(_every(PURGE_EVERY_SECONDS, "purge", purge))]  # fmt: skip
+    tasks = [
+        asyncio.create_task(_every(settings.retry_seconds, "retry", retry)),
+        asyncio.create_task(_every(PURGE_EVERY_SECONDS, "purge", purge)),
+    ]
     yield
     for task in tasks:
         task.cancel()

@@ -19,27 +19,44 @@ from typing import Any
 DEFAULT_URL = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
 
 
+class InputError(ValueError):
+    """A stdin line that is not what --jsonl promises."""
+
+
 def _lines(jsonl: bool) -> list[tuple[str, str | None]]:
-    """stdin as (text, client language) pairs."""
-    items = []
-    for raw in sys.stdin:
+    """stdin as (text, client language) pairs; a malformed JSON line raises :class:`InputError`."""
+    items: list[tuple[str, str | None]] = []
+    for number, raw in enumerate(sys.stdin, start=1):
         line = raw.rstrip("\n")
-        if jsonl:
-            if not line.strip():
-                continue
-            data = json.loads(line)
-            items.append((str(data.get("text", "")), data.get("language")))
-        else:
+        if not jsonl:
             items.append((line, None))
+            continue
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {number} is not JSON ({exc.msg})") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("text", ""), str):
+            raise InputError(f'line {number} must be an object like {{"text": "...", "language": "de"}}')
+        language = data.get("language")
+        items.append((data.get("text", ""), language if isinstance(language, str) else None))
     return items
 
 
 def ask_one(url: str, text: str, language: str | None) -> dict[str, Any]:
     """Send one message as a new conversation through the gateway; return the contract's JSON object."""
-    body = {"session": "ask-" + secrets.token_hex(12), "text": text, "message_id": secrets.token_hex(8),
-            "language": language}  # fmt: skip
-    request = urllib.request.Request(f"{url.rstrip('/')}/api/chat", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    body = {
+        "session": "ask-" + secrets.token_hex(12),
+        "text": text,
+        "message_id": secrets.token_hex(8),
+        "language": language,
+    }
+    request = urllib.request.Request(  # noqa: S310 - the operator's URL
+        f"{url.rstrip('/')}/api/chat",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - the operator's URL
             data = json.loads(response.read())
@@ -61,8 +78,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         urllib.request.urlopen(f"{args.url.rstrip('/')}/healthz", timeout=5).close()  # noqa: S310
     except (urllib.error.URLError, OSError):
-        print(f"No Ankommen gateway answers at {args.url}. Start the bot first with `make run` "
-              "(or pass --url).", file=sys.stderr)  # fmt: skip
+        print(
+            f"No Ankommen gateway answers at {args.url}. Start the bot first with `make run` "
+            "(or pass --url).",
+            file=sys.stderr,
+        )
         return 2
     for text, language in _lines(args.jsonl):
         print(json.dumps(ask_one(args.url, text, language), ensure_ascii=False), flush=True)
@@ -74,8 +94,13 @@ def cmd_lang(args: argparse.Namespace) -> int:
 
     for text, language in _lines(args.jsonl):
         result = detect(text, client_language=language)
-        print(json.dumps({"text": text, "language": result.language, "confidence": result.confidence},
-                         ensure_ascii=False), flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {"text": text, "language": result.language, "confidence": result.confidence},
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
     return 0
 
 
@@ -102,10 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--gateway-port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8080)))
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
-    run.add_argument("--model", type=Path, default=None, help="model archive (default: the newest in models/)")
+    run.add_argument(
+        "--model", type=Path, default=None, help="model archive (default: the newest in models/)"
+    )
     sub.add_parser("kb", help="knowledge base: build, check, report (see `ankommen kb --help`)")
     args = parser.parse_args(argv)
-    return {"ask": cmd_ask, "lang": cmd_lang, "run": cmd_run}[args.command](args)
+    try:
+        return {"ask": cmd_ask, "lang": cmd_lang, "run": cmd_run}[args.command](args)
+    except InputError as exc:
+        print(f"ankommen {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -26,8 +26,13 @@ from nlu.languages import DEFAULT_LANGUAGE, normalise
 logger = logging.getLogger(__name__)
 
 #: Commands people type (Telegram's menu, the web chat) and the intent payloads they stand for.
-COMMANDS = {"/start": "/greet", "/help": "/help", "/menu": "/help", "/language": "/choose_language",
-            "/human": "/request_human"}  # fmt: skip
+COMMANDS = {
+    "/start": "/greet",
+    "/help": "/help",
+    "/menu": "/help",
+    "/language": "/choose_language",
+    "/human": "/request_human",
+}
 PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.S)
 
 
@@ -50,8 +55,9 @@ def engine_text(text: str) -> str:
 
 
 class ConversationService:
-    def __init__(self, db: Database, rasa: RasaClient, messages: Messages, pseudonym_key: bytes,
-                 max_chars: int = 4000) -> None:  # fmt: skip
+    def __init__(
+        self, db: Database, rasa: RasaClient, messages: Messages, pseudonym_key: bytes, max_chars: int = 4000
+    ) -> None:
         self._db = db
         self._rasa = rasa
         self._messages = messages
@@ -84,48 +90,77 @@ class ConversationService:
         if not text:
             return await self._finish(stored, conversation_id, self.notice("empty_message", best), "answered")
         if len(text) > self._max_chars:
-            return await self._finish(stored, conversation_id, self.notice("message_too_long", best), "answered")
+            return await self._finish(
+                stored, conversation_id, self.notice("message_too_long", best), "answered"
+            )
         return await self._ask_engine(stored, conversation_id, msg, text, pseudonym, language)
 
-    async def _ask_engine(self, stored: int, conversation_id: int, msg: IncomingMessage, text: str,
-                          pseudonym: str, language: str | None) -> BotReply:  # fmt: skip
-        metadata = {"client_language": normalise(msg.client_language), "conversation_language": language,
-                    "message_id": msg.message_id}  # fmt: skip
+    async def _ask_engine(
+        self,
+        stored: int,
+        conversation_id: int,
+        msg: IncomingMessage,
+        text: str,
+        pseudonym: str,
+        language: str | None,
+    ) -> BotReply:
+        metadata = {
+            "client_language": normalise(msg.client_language),
+            "conversation_language": language,
+            "message_id": msg.message_id,
+        }
         try:
             reply = await self._rasa.send(pseudonym, engine_text(text), msg.channel, metadata)
         except EngineUnavailable as exc:
             logger.warning("engine unavailable for %s message %s: %s", msg.channel, msg.message_id, exc)
             self.counters[(msg.channel, "failed")] += 1
             best = language or normalise(msg.client_language)
-            return await self._finish(stored, conversation_id, self.notice("technical_problem", best, pending=True), "failed",
-                                      error=str(exc)[:64])  # fmt: skip
+            return await self._finish(
+                stored,
+                conversation_id,
+                self.notice("technical_problem", best, pending=True),
+                "failed",
+                error=str(exc)[:64],
+            )
         return await self._finish(stored, conversation_id, reply, "answered", from_engine=True)
 
     async def retry_failed(self, limit: int = 100) -> list[Delivery]:
         """Answer messages that failed while the engine was down (oldest first) and return the answers."""
         async with self._db.session() as session:
-            rows = (await session.execute(
-                select(StoredMessage, Conversation).join(Conversation)
-                .where(StoredMessage.direction == "in", StoredMessage.status == "failed")
-                .order_by(StoredMessage.id).limit(limit)
-            )).all()  # fmt: skip
+            rows = (
+                await session.execute(
+                    select(StoredMessage, Conversation)
+                    .join(Conversation)
+                    .where(StoredMessage.direction == "in", StoredMessage.status == "failed")
+                    .order_by(StoredMessage.id)
+                    .limit(limit)
+                )
+            ).all()
         deliveries = []
         for stored, conversation in rows:
-            metadata = {"client_language": None, "conversation_language": conversation.language,
-                        "message_id": stored.channel_message_id}  # fmt: skip
+            metadata = {
+                "client_language": None,
+                "conversation_language": conversation.language,
+                "message_id": stored.channel_message_id,
+            }
             try:
-                reply = await self._rasa.send(conversation.user_pseudonym, engine_text(stored.text),
-                                              stored.channel, metadata)  # fmt: skip
+                reply = await self._rasa.send(
+                    conversation.user_pseudonym, engine_text(stored.text), stored.channel, metadata
+                )
             except EngineUnavailable:
                 break
             await self._finish(stored.id, conversation.id, reply, "answered", from_engine=True)
-            message = IncomingMessage(stored.channel, conversation.user_pseudonym, stored.text, stored.channel_message_id)
+            message = IncomingMessage(
+                stored.channel, conversation.user_pseudonym, stored.text, stored.channel_message_id
+            )
             deliveries.append(Delivery(message, reply))
         return deliveries
 
     async def _conversation(self, channel: str, pseudonym: str) -> tuple[int, str | None]:
         async with self._db.session() as session:
-            query = select(Conversation).where(Conversation.channel == channel, Conversation.user_pseudonym == pseudonym)
+            query = select(Conversation).where(
+                Conversation.channel == channel, Conversation.user_pseudonym == pseudonym
+            )
             found = await session.scalar(query)
             if found is None:
                 try:
@@ -140,8 +175,14 @@ class ConversationService:
 
     async def _store_inbound(self, conversation_id: int, msg: IncomingMessage, text: str) -> int | None:
         async with self._db.session() as session:
-            row = StoredMessage(conversation_id=conversation_id, channel=msg.channel, direction="in",
-                                channel_message_id=msg.message_id[:128], text=text, status="received")  # fmt: skip
+            row = StoredMessage(
+                conversation_id=conversation_id,
+                channel=msg.channel,
+                direction="in",
+                channel_message_id=msg.message_id[:128],
+                text=text,
+                status="received",
+            )
             session.add(row)
             try:
                 await session.commit()
@@ -149,17 +190,30 @@ class ConversationService:
                 return None
             return row.id
 
-    async def _finish(self, stored: int, conversation_id: int, reply: BotReply, status: str,
-                      error: str | None = None, from_engine: bool = False) -> BotReply:  # fmt: skip
+    async def _finish(
+        self,
+        stored: int,
+        conversation_id: int,
+        reply: BotReply,
+        status: str,
+        error: str | None = None,
+        from_engine: bool = False,
+    ) -> BotReply:
         async with self._db.sessions.begin() as session:
             inbound = await session.get(StoredMessage, stored)
             if inbound is not None:
                 inbound.status, inbound.error, inbound.route = status, error, reply.meta.route
-                session.add(StoredMessage(
-                    conversation_id=conversation_id, channel=inbound.channel, direction="out",
-                    channel_message_id=f"reply:{stored}:{status}", status="replied", route=reply.meta.route,
-                    text="\n\n".join(m.text for m in reply.messages),
-                ))  # fmt: skip
+                session.add(
+                    StoredMessage(
+                        conversation_id=conversation_id,
+                        channel=inbound.channel,
+                        direction="out",
+                        channel_message_id=f"reply:{stored}:{status}",
+                        status="replied",
+                        route=reply.meta.route,
+                        text="\n\n".join(m.text for m in reply.messages),
+                    )
+                )
             if from_engine and reply.meta.language:
                 conversation = await session.get(Conversation, conversation_id)
                 if conversation is not None:

@@ -33,8 +33,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return web.json_response({"error": exc.reason.lower().replace(" ", "_"), "message": exc.reason},
-                                 status=exc.status)  # fmt: skip
+        return web.json_response(
+            {"error": exc.reason.lower().replace(" ", "_"), "message": exc.reason}, status=exc.status
+        )
     except Exception:
         logger.exception("unexpected error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal_error", "message": "Something went wrong."}, status=500)

@@ -44,7 +44,9 @@ class RasaClient:
 
     async def healthy(self) -> bool:
         try:
-            async with self._session.get(f"{self._base_url}/", timeout=aiohttp.ClientTimeout(total=3)) as response:
+            async with self._session.get(
+                f"{self._base_url}/", timeout=aiohttp.ClientTimeout(total=3)
+            ) as response:
                 return response.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False

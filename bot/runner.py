@@ -70,6 +70,19 @@ class Process:
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
+    def ready(self) -> bool:
+        return self.alive() and _ok(self.health_url)
+
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        """Wait until the process answers its health check (after a restart, say)."""
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if not self.alive():
+                raise StackError(f"{self.name} stopped during start-up:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise StackError(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail()}")
+            time.sleep(0.5)
+
     def stop(self, grace: float = 10.0) -> None:
         if not self.alive():
             return
@@ -116,17 +129,51 @@ class Stack:
         base = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **self.env}
         actions_url = f"http://127.0.0.1:{self.actions_port}/webhook"
         self.processes = {
-            "actions": Process("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                           "--port", str(self.actions_port)],  # fmt: skip
-                               base, f"http://127.0.0.1:{self.actions_port}/health"),
-            "engine": Process("engine", [str(rasa_venv / "bin" / "rasa"), "run", "--enable-api", "-m", str(model),
-                                         "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-                                         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                              {**base, "ACTION_SERVER_URL": actions_url}, f"{self.rasa_url}/status"),  # fmt: skip
-            "gateway": Process("gateway", [sys.executable, "-m", "bot"],
-                               {**base, "RASA_URL": self.rasa_url, "GATEWAY_PORT": str(self.gateway_port),
-                                "GATEWAY_HOST": base.get("GATEWAY_HOST", "127.0.0.1")},
-                               f"{self.gateway_url}/healthz"),  # fmt: skip
+            "actions": Process(
+                "actions",
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.actions_port),
+                ],
+                base,
+                f"http://127.0.0.1:{self.actions_port}/health",
+            ),
+            "engine": Process(
+                "engine",
+                [
+                    str(rasa_venv / "bin" / "rasa"),
+                    "run",
+                    "--enable-api",
+                    "-m",
+                    str(model),
+                    "--port",
+                    str(self.rasa_port),
+                    "--interface",
+                    "127.0.0.1",
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                {**base, "ACTION_SERVER_URL": actions_url},
+                f"{self.rasa_url}/status",
+            ),
+            "gateway": Process(
+                "gateway",
+                [sys.executable, "-m", "bot"],
+                {
+                    **base,
+                    "RASA_URL": self.rasa_url,
+                    "GATEWAY_PORT": str(self.gateway_port),
+                    "GATEWAY_HOST": base.get("GATEWAY_HOST", "127.0.0.1"),
+                },
+                f"{self.gateway_url}/healthz",
+            ),
         }
 
     def start(self, timeout: float = STARTUP_SECONDS) -> None:
@@ -160,20 +207,30 @@ class Stack:
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def run(gateway_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055, model: Path | None = None) -> int:
+def run(
+    gateway_port: int = 8080, rasa_port: int = 5005, actions_port: int = 5055, model: Path | None = None
+) -> int:
     """``ankommen run``: start the stack, print the address, stop everything on Ctrl-C or when one dies."""
     stack = Stack(gateway_port, rasa_port, actions_port, model)
-    print("Starting the engine, the action server and the gateway (the engine takes about a minute)...", flush=True)
+    print(
+        "Starting the engine, the action server and the gateway (the engine takes about a minute)...",
+        flush=True,
+    )
     try:
         stack.start()
     except StackError as exc:
         print(f"Could not start Ankommen: {exc}", file=sys.stderr)
         return 1
-    print(f"Ankommen is running: open http://127.0.0.1:{gateway_port} (Ctrl-C stops). Logs: var/log/", flush=True)
+    print(
+        f"Ankommen is running: open http://127.0.0.1:{gateway_port} (Ctrl-C stops). Logs: var/log/",
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while (dead := stack.first_dead()) is None:

@@ -19,7 +19,12 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
 PLACEHOLDERS = {"change-me", "changeme", "xxx", "todo", "secret", "placeholder"}
-WHATSAPP_SECRETS = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_PHONE_NUMBER_ID")
+WHATSAPP_SECRETS = (
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
+)
 
 
 class SettingsError(RuntimeError):
@@ -37,6 +42,7 @@ class Settings:
     pseudonym_key: bytes
     retention_days: int
     rasa_timeout: float
+    retry_seconds: float
     max_message_chars: int
     telegram_bot_token: str | None
     telegram_api_url: str
@@ -73,9 +79,22 @@ def _dev_pseudonym_key() -> bytes:
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
     try:
-        return int(env.get(name) or default)
+        value = int(env.get(name) or default)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than 0")
+    return value
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    try:
+        value = float(env.get(name) or default)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of seconds") from exc
+    if not 0 < value < 24 * 3600:
+        raise SettingsError(f"{name} must be between 0 and 86400 seconds")
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -111,7 +130,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         port=_int(env, "GATEWAY_PORT", 8080),
         pseudonym_key=pseudonym_key,
         retention_days=_int(env, "RETENTION_DAYS", 180),
-        rasa_timeout=float(env.get("RASA_TIMEOUT") or 30),
+        rasa_timeout=_seconds(env, "RASA_TIMEOUT", 30),
+        retry_seconds=_seconds(env, "ENGINE_RETRY_SECONDS", 15),
         max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4000),
         telegram_bot_token=_secret(env, "TELEGRAM_BOT_TOKEN", production),
         telegram_api_url=env.get("TELEGRAM_API_URL") or "https://api.telegram.org/bot",

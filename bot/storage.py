@@ -41,7 +41,9 @@ class StoredMessage(Base):
     __table_args__ = (UniqueConstraint("channel", "channel_message_id", "direction"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     channel: Mapped[str] = mapped_column(String(16))
     channel_message_id: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
@@ -85,7 +87,7 @@ class Database:
             async with self.engine.connect() as connection:
                 await connection.exec_driver_sql("SELECT 1")
             return True
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        except Exception:
             return False
 
     async def purge_expired(self, retention_days: int, now: dt.datetime | None = None) -> int:
@@ -99,7 +101,9 @@ class Database:
         """Delete a person's conversation and messages (on request); return how many messages."""
         async with self.sessions.begin() as session:
             conversation = await session.scalar(
-                select(Conversation).where(Conversation.channel == channel, Conversation.user_pseudonym == pseudonym)
+                select(Conversation).where(
+                    Conversation.channel == channel, Conversation.user_pseudonym == pseudonym
+                )
             )
             if conversation is None:
                 return 0

@@ -30,9 +30,15 @@ def reply_json(reply: BotReply | None, at: dt.datetime) -> dict[str, Any]:
             {"text": m.text, "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons]}
             for m in reply.messages
         ],
-        "meta": {"route": meta.route, "language": meta.language, "topic": meta.topic, "entry": meta.entry,
-                 "confidence": meta.confidence, "machine_translation": meta.machine_translation,
-                 "pending": meta.pending},  # fmt: skip
+        "meta": {
+            "route": meta.route,
+            "language": meta.language,
+            "topic": meta.topic,
+            "entry": meta.entry,
+            "confidence": meta.confidence,
+            "machine_translation": meta.machine_translation,
+            "pending": meta.pending,
+        },
         "at": at.isoformat(),
     }
 
@@ -85,15 +91,22 @@ async def updates(request: web.Request) -> web.Response:
         raise BadRequest("`since` must be an ISO timestamp") from exc
     pseudonym = request.app[SERVICE].pseudonym(CHANNEL, session)
     async with request.app[DATABASE].session() as db:
-        rows = (await db.scalars(
-            select(StoredMessage).join(Conversation)
-            .where(Conversation.channel == CHANNEL, Conversation.user_pseudonym == pseudonym,
-                   StoredMessage.direction == "out", StoredMessage.created_at > since)
-            .order_by(StoredMessage.id)
-        )).all()  # fmt: skip
-    return web.json_response({
-        "messages": [{"text": r.text, "buttons": [], "at": r.created_at.isoformat()} for r in rows]
-    })  # fmt: skip
+        rows = (
+            await db.scalars(
+                select(StoredMessage)
+                .join(Conversation)
+                .where(
+                    Conversation.channel == CHANNEL,
+                    Conversation.user_pseudonym == pseudonym,
+                    StoredMessage.direction == "out",
+                    StoredMessage.created_at > since,
+                )
+                .order_by(StoredMessage.id)
+            )
+        ).all()
+    return web.json_response(
+        {"messages": [{"text": r.text, "buttons": [], "at": r.created_at.isoformat()} for r in rows]}
+    )
 
 
 def setup_webchat(app: web.Application) -> None:

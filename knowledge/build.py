@@ -48,7 +48,10 @@ def nlu_data(kb: KnowledgeBase) -> dict[str, object]:
 
 def rules_data(kb: KnowledgeBase) -> dict[str, object]:
     rules = [
-        {"rule": f"answer {entry.id}", "steps": [{"intent": entry.intent}, {"action": "action_answer_knowledge"}]}
+        {
+            "rule": f"answer {entry.id}",
+            "steps": [{"intent": entry.intent}, {"action": "action_answer_knowledge"}],
+        }
         for entry in sorted(kb.entries.values(), key=lambda e: e.id)
     ]
     return {"version": "3.1", "rules": rules}

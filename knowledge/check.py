@@ -73,7 +73,9 @@ def _entry_problems(entry: Entry, today: dt.date) -> list[str]:
     return found
 
 
-def check(root: Path = KNOWLEDGE_DIR, today: dt.date | None = None, messages: Path | None = None) -> list[Problem]:
+def check(
+    root: Path = KNOWLEDGE_DIR, today: dt.date | None = None, messages: Path | None = None
+) -> list[Problem]:
     """Every problem in the knowledge base below ``root`` (and its messages file)."""
     today = today or dt.date.today()
     problems: list[Problem] = []
@@ -93,7 +95,9 @@ def check(root: Path = KNOWLEDGE_DIR, today: dt.date | None = None, messages: Pa
     for entry in entries.values():
         for related in entry.follow_up.related:
             if related not in entries:
-                problems.append(Problem(entry.path, f"follow_up.related names {related!r}, which does not exist"))
+                problems.append(
+                    Problem(entry.path, f"follow_up.related names {related!r}, which does not exist")
+                )
         for text in entry.texts.values():
             for question in text.questions:
                 key = normalise_question(question)
@@ -111,5 +115,7 @@ def check(root: Path = KNOWLEDGE_DIR, today: dt.date | None = None, messages: Pa
             if key.startswith("btn_"):
                 for lang in catalogue.languages(key):
                     if len(catalogue.get(key, lang).text) > 20:
-                        problems.append(Problem(messages_path, f"{key}.{lang}: button labels have at most 20 characters"))
+                        problems.append(
+                            Problem(messages_path, f"{key}.{lang}: button labels have at most 20 characters")
+                        )
     return problems

@@ -161,7 +161,10 @@ def parse_entry(path: Path) -> Entry:
 
 
 def entry_files(root: Path) -> list[Path]:
-    """Every entry file: ``<topic>/<id>.yml`` one level down (messages.yml and other top-level files are not entries)."""
+    """Every entry file: ``<topic>/<id>.yml`` one level down.
+
+    messages.yml and other top-level files are not entries.
+    """
     return sorted(p for p in root.glob("*/*.yml") if not p.parent.name.startswith(("_", ".")))
 
 

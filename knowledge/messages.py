@@ -45,7 +45,10 @@ class Messages:
         return self._translation.get(language, "machine") == "machine"
 
     def get(self, key: str, language: str | None, **fmt: Any) -> Localized:
-        """The text of ``key`` in ``language``, else German, else English; ``fmt`` fills ``{placeholders}``."""
+        """The text of ``key`` in ``language``, else German, else English.
+
+        ``fmt`` fills ``{placeholders}``.
+        """
         if key not in self._texts:
             raise KeyError(f"no message {key!r} in messages.yml")
         variants = self._texts[key]

@@ -63,8 +63,12 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             if detection.language is None:
                 continue
             found = []
-            span = {"start": 0, "end": len(text), "value": detection.language,
-                    "confidence_entity": detection.confidence}  # fmt: skip
+            span = {
+                "start": 0,
+                "end": len(text),
+                "value": detection.language,
+                "confidence_entity": detection.confidence,
+            }
             if detection.confident:
                 found.append({"entity": "language", **span})
             found.append({"entity": "language_guess", **span})

@@ -52,7 +52,9 @@ def prune(models: Path, keep: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--print-path", action="store_true", help="print the model path for the inputs and exit")
+    parser.add_argument(
+        "--print-path", action="store_true", help="print the model path for the inputs and exit"
+    )
     parser.add_argument("--force", action="store_true", help="train even if the model exists")
     args = parser.parse_args(argv)
 
@@ -70,9 +72,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [
-        str(rasa), "train", "--data", "nlu", "--domain", "domain.yml", "--config", "config.yml",
-        "--out", "models", "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-    ]  # fmt: skip
+        str(rasa),
+        "train",
+        "--data",
+        "nlu",
+        "--domain",
+        "domain.yml",
+        "--config",
+        "config.yml",
+        "--out",
+        "models",
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
     print(f"Training {target.relative_to(ROOT)} (this takes a few minutes on 2 cores)...", flush=True)
     started = time.monotonic()
     result = subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603

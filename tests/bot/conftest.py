@@ -1,0 +1,55 @@
+"""A gateway app wired to a fake Rasa on a local port and a fresh database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.settings import Settings, load_settings
+from tests.helpers.fake_rasa import FakeRasa
+
+KEY = "test-pseudonym-key-0123456789"
+
+
+def settings_for(database_url: str, rasa_url: str, **env: str) -> Settings:
+    return load_settings(
+        {"DATABASE_URL": database_url, "RASA_URL": rasa_url, "PSEUDONYM_KEY": KEY, "RASA_TIMEOUT": "5", **env}
+    )
+
+
+@pytest.fixture
+async def fake_rasa(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> tuple[FakeRasa, str]:
+    fake = FakeRasa()
+    server = await aiohttp_server(fake.app())
+    return fake, str(server.make_url("")).rstrip("/")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+async def gateway(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+    fake_rasa: tuple[FakeRasa, str],
+    database_url: str,
+) -> TestClient[Any, Any]:
+    return await aiohttp_client(create_app(settings_for(database_url, fake_rasa[1])))
