@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.conversation import ConversationService
+from bot.conversation import ConversationService, Delivery
 from bot.errors import error_middleware
 from bot.health import setup_health
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, load_settings
-from bot.state import DATABASE, RASA, SERVICE, SETTINGS
+from bot.state import CHANNELS, DATABASE, RASA, SERVICE, SETTINGS
 from bot.storage import Database
 from bot.webchat import setup_webchat
 from knowledge.messages import load_messages
@@ -55,9 +55,11 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
 
     async def retry() -> None:
-        delivered = await app[SERVICE].retry_failed()
-        if delivered:
-            logger.info("answered %d message(s) that had failed", len(delivered))
+        answered = await app[SERVICE].retry_failed()
+        for delivery in answered:
+            await deliver_late(app, delivery)
+        if answered:
+            logger.info("answered %d message(s) that had failed", len(answered))
 
     async def purge() -> None:
         purged = await app[DATABASE].purge_expired(settings.retention_days)
@@ -75,13 +77,34 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+async def deliver_late(app: web.Application, delivery: Delivery) -> None:
+    """Push a late answer through its channel; the web chat fetches its own (``/api/chat/updates``)."""
+    channel = app[CHANNELS].get(delivery.message.channel)
+    if channel is None or not delivery.message.channel_user_id:
+        return
+    try:
+        await channel.deliver(delivery.message.channel_user_id, delivery.reply)
+    except Exception:
+        logger.exception("could not deliver a late %s answer", delivery.message.channel)
+
+
 def create_app(settings: Settings) -> web.Application:
+    """The gateway: web chat and health always; Telegram and WhatsApp when their settings are given."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    app[CHANNELS] = {}
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_background)
     setup_health(app)
     setup_webchat(app)
+    if settings.whatsapp_enabled:
+        from bot.whatsapp import setup_whatsapp
+
+        setup_whatsapp(app)
+    if settings.telegram_enabled:
+        from bot.telegram import setup_telegram
+
+        setup_telegram(app)
     return app
 
 

@@ -14,24 +14,30 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from bot.addresses import AddressBox
+from bot.channels import PUSH_CHANNELS
 from bot.messages import BotMessage, BotReply, Button, IncomingMessage, ReplyMeta
 from bot.pseudonym import pseudonymise
 from bot.rasa_client import EngineUnavailable, RasaClient
-from bot.storage import Conversation, Database, StoredMessage
+from bot.storage import Conversation, Database, StorageUnavailable, StoredMessage
 from knowledge.messages import Messages
 from nlu.languages import DEFAULT_LANGUAGE, normalise
 
 logger = logging.getLogger(__name__)
 
+DELETE_COMMAND = "/delete"
+
 #: Commands people type (Telegram's menu, the web chat) and the intent payloads they stand for.
+#: ``/delete`` never reaches the engine: the gateway deletes the person's data itself.
 COMMANDS = {
     "/start": "/greet",
     "/help": "/help",
     "/menu": "/help",
     "/language": "/choose_language",
     "/human": "/request_human",
+    "/delete": DELETE_COMMAND,
 }
 PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.S)
 
@@ -62,6 +68,7 @@ class ConversationService:
         self._rasa = rasa
         self._messages = messages
         self._key = pseudonym_key
+        self._addresses = AddressBox(pseudonym_key)
         self._max_chars = max_chars
         self.counters: Counter[tuple[str, str]] = Counter()
 
@@ -76,10 +83,24 @@ class ConversationService:
         return BotReply((message,), ReplyMeta(route="other", language=localized.language, pending=pending))
 
     async def handle(self, msg: IncomingMessage) -> BotReply | None:
-        """Answer one message; None when it is a duplicate delivery of one already handled."""
+        """Answer one message; None when it is a duplicate delivery of one already handled.
+
+        Raises :class:`StorageUnavailable` when the database is down: the message could not be stored,
+        so the channel must answer "technical problem" and let the platform deliver it again.
+        """
+        try:
+            return await self._handle(msg)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.error("database unavailable for a %s message: %s", msg.channel, type(exc).__name__)
+            raise StorageUnavailable(type(exc).__name__) from exc
+
+    async def _handle(self, msg: IncomingMessage) -> BotReply | None:
         text = msg.text.strip()
         pseudonym = self.pseudonym(msg.channel, msg.channel_user_id)
-        conversation_id, language = await self._conversation(msg.channel, pseudonym)
+        if engine_text(text) == DELETE_COMMAND:
+            return await self._delete_person(msg, pseudonym)
+        address = msg.channel_user_id if msg.channel in PUSH_CHANNELS else None
+        conversation_id, language = await self._conversation(msg.channel, pseudonym, address)
         stored = await self._store_inbound(conversation_id, msg, text)
         if stored is None:
             self.counters[(msg.channel, "duplicate")] += 1
@@ -150,13 +171,34 @@ class ConversationService:
             except EngineUnavailable:
                 break
             await self._finish(stored.id, conversation.id, reply, "answered", from_engine=True)
-            message = IncomingMessage(
-                stored.channel, conversation.user_pseudonym, stored.text, stored.channel_message_id
-            )
+            # The address to push the late answer to; the web chat polls, so it needs none.
+            address = self._addresses.open(conversation.address) or ""
+            message = IncomingMessage(stored.channel, address, stored.text, stored.channel_message_id)
             deliveries.append(Delivery(message, reply))
         return deliveries
 
-    async def _conversation(self, channel: str, pseudonym: str) -> tuple[int, str | None]:
+    async def _delete_person(self, msg: IncomingMessage, pseudonym: str) -> BotReply:
+        """``/delete``: forget the person here and in the engine; confirm in their language."""
+        async with self._db.session() as session:
+            language = await session.scalar(
+                select(Conversation.language).where(
+                    Conversation.channel == msg.channel, Conversation.user_pseudonym == pseudonym
+                )
+            )
+        deleted = await self._db.delete_user(msg.channel, pseudonym)
+        forgotten = await self._rasa.forget(pseudonym)
+        logger.info(
+            "deleted a %s conversation on request (%d messages, engine %s)",
+            msg.channel,
+            deleted,
+            "cleared" if forgotten else "not reachable",
+        )
+        self.counters[(msg.channel, "deleted")] += 1
+        return self.notice("data_deleted", language or normalise(msg.client_language))
+
+    async def _conversation(
+        self, channel: str, pseudonym: str, address: str | None = None
+    ) -> tuple[int, str | None]:
         async with self._db.session() as session:
             query = select(Conversation).where(
                 Conversation.channel == channel, Conversation.user_pseudonym == pseudonym
@@ -171,6 +213,9 @@ class ConversationService:
                     await session.rollback()
                     found = await session.scalar(query)
             assert found is not None
+            if address and self._addresses.open(found.address) != address:
+                found.address = self._addresses.seal(address)
+                await session.commit()
             return found.id, found.language
 
     async def _store_inbound(self, conversation_id: int, msg: IncomingMessage, text: str) -> int | None:

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.storage import StorageUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,6 +32,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except HttpError as exc:
         return web.json_response({"error": exc.code, "message": str(exc)}, status=exc.status)
+    except StorageUnavailable:
+        return web.json_response(
+            {
+                "error": "storage_unavailable",
+                "message": "A technical problem: please try again in a few minutes.",
+            },
+            status=503,
+        )
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

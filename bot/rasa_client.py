@@ -42,6 +42,15 @@ class RasaClient:
             raise EngineUnavailable("engine answered nothing")
         return reply
 
+    async def forget(self, sender: str) -> bool:
+        """Replace the engine's conversation with an empty one (``/delete``); False if it is unreachable."""
+        url = f"{self._base_url}/conversations/{sender}/tracker/events"
+        try:
+            async with self._session.put(url, json=[], timeout=self._timeout) as response:
+                return response.status < 400
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
     async def healthy(self) -> bool:
         try:
             async with self._session.get(

@@ -6,8 +6,11 @@ pseudonymisation key is created once and kept in ``var/pseudonym.key`` so `make 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
+TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PLACEHOLDERS = {"change-me", "changeme", "xxx", "todo", "secret", "placeholder"}
 WHATSAPP_SECRETS = (
     "WHATSAPP_ACCESS_TOKEN",
@@ -47,6 +51,7 @@ class Settings:
     telegram_bot_token: str | None
     telegram_api_url: str
     telegram_webhook_url: str | None
+    telegram_webhook_secret: str | None
     whatsapp_access_token: str | None
     whatsapp_app_secret: str | None
     whatsapp_verify_token: str | None
@@ -56,6 +61,14 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_access_token and self.whatsapp_app_secret)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
 
 
 def _secret(env: dict[str, str], name: str, production: bool) -> str | None:
@@ -121,6 +134,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         missing = ", ".join(n for n, v in whatsapp.items() if not v)
         raise SettingsError(f"WhatsApp is partly configured; also set {missing}")
 
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    webhook_secret = _secret(env, "TELEGRAM_WEBHOOK_SECRET", production)
+    if webhook_url and not webhook_secret:
+        # Telegram echoes it in X-Telegram-Bot-Api-Secret-Token; derived so that it survives restarts.
+        webhook_secret = hmac.new(pseudonym_key, b"ankommen:telegram-webhook", hashlib.sha256).hexdigest()
+    if webhook_secret and not TELEGRAM_SECRET.match(webhook_secret):
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+
     return Settings(
         environment=environment,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ankommen.db'}",
@@ -135,7 +156,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4000),
         telegram_bot_token=_secret(env, "TELEGRAM_BOT_TOKEN", production),
         telegram_api_url=env.get("TELEGRAM_API_URL") or "https://api.telegram.org/bot",
-        telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+        telegram_webhook_url=webhook_url,
+        telegram_webhook_secret=webhook_secret,
         whatsapp_access_token=whatsapp["WHATSAPP_ACCESS_TOKEN"],
         whatsapp_app_secret=whatsapp["WHATSAPP_APP_SECRET"],
         whatsapp_verify_token=whatsapp["WHATSAPP_VERIFY_TOKEN"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.channels import Channel
 from bot.conversation import ConversationService
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
@@ -13,3 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 RASA = web.AppKey("rasa", RasaClient)
 SERVICE = web.AppKey("service", ConversationService)
+CHANNELS = web.AppKey("channels", dict[str, Channel])

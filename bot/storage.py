@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+class StorageUnavailable(Exception):
+    """The database did not answer; nothing was stored."""
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -32,6 +36,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     user_pseudonym: Mapped[str] = mapped_column(String(64), index=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    # The platform address, encrypted (bot/addresses.py); only for channels that push late answers.
+    address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -91,10 +97,15 @@ class Database:
             return False
 
     async def purge_expired(self, retention_days: int, now: dt.datetime | None = None) -> int:
-        """Delete message texts older than the retention period; return how many."""
+        """Delete messages older than the retention period, and conversations (with their encrypted
+        address) that have been idle that long; return how many messages."""
         cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
         async with self.sessions.begin() as session:
             result = await session.execute(delete(StoredMessage).where(StoredMessage.created_at < cutoff))
+            has_messages = (
+                select(StoredMessage.id).where(StoredMessage.conversation_id == Conversation.id).exists()
+            )
+            await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff, ~has_messages))
             return int(getattr(result, "rowcount", 0) or 0)
 
     async def delete_user(self, channel: str, pseudonym: str) -> int:

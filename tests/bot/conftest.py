@@ -43,13 +43,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         connection.execute(f'CREATE SCHEMA "{schema}"')
     yield f"{base}?options=-csearch_path%3D{schema}"
     with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute("SET lock_timeout = '20s'")  # a leaked connection fails the test, not hangs it
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
 async def gateway(
-    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
-    fake_rasa: tuple[FakeRasa, str],
     database_url: str,
+    fake_rasa: tuple[FakeRasa, str],
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
 ) -> TestClient[Any, Any]:
+    """The app; set up after (so torn down before) its database, whose schema is then dropped."""
     return await aiohttp_client(create_app(settings_for(database_url, fake_rasa[1])))

@@ -68,3 +68,23 @@ async def test_ping_reports_an_unreachable_database() -> None:
     db = Database("postgresql://nobody@127.0.0.1:1/none")
     assert await db.ping() is False
     await db.close()
+
+
+async def test_a_conversation_idle_past_the_retention_period_is_deleted_with_its_address(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    await db.create_tables()
+    now = utcnow()
+    old = now - dt.timedelta(days=400)
+    await _conversation(db, "p-idle", [("alt", old)])
+    await _conversation(db, "p-active", [("neu", now)])
+    async with db.sessions.begin() as session:
+        for conversation in (await session.scalars(select(Conversation))).all():
+            conversation.address = "sealed"
+            conversation.updated_at = old if conversation.user_pseudonym == "p-idle" else now
+    assert await db.purge_expired(180, now=now) == 1
+    async with db.session() as session:
+        left = (await session.scalars(select(Conversation.user_pseudonym))).all()
+    assert left == ["p-active"]
+    await db.close()

@@ -160,3 +160,21 @@ async def test_the_page_is_served(gateway: Client) -> None:
     page = await gateway.get("/")
     assert page.status == 200 and "chat.js" in await page.text()
     assert (await gateway.get("/static/chat.js")).status == 200
+
+
+async def test_delete_removes_the_persons_data_here_and_in_the_engine(
+    gateway: Client, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    await post(gateway, "Wo ist das Jobcenter?", "d1", session="person-one")
+    await post(gateway, "hallo", "d2", session="person-two")
+    status, reply = await post(gateway, "/delete", "d3", session="person-one")
+    assert status == 200
+    # The fake engine said the conversation is in Arabic, so the confirmation is in Arabic.
+    assert reply["messages"][0]["text"] == MESSAGES.get("data_deleted", "ar").text
+    gone = pseudonymise(KEY.encode(), "web", "person-one")
+    assert fake_rasa[0].replaced == {gone: []}
+    async with gateway.app[DATABASE].session() as session:
+        people = (await session.scalars(select(Conversation.user_pseudonym))).all()
+    assert people == [pseudonymise(KEY.encode(), "web", "person-two")]
+    assert all("Jobcenter" not in m.text for m in await stored(gateway))
+    assert [r["message"] for r in fake_rasa[0].received] == ["Wo ist das Jobcenter?", "hallo"]

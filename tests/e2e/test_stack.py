@@ -162,3 +162,13 @@ def test_a_stopped_engine_gets_a_polite_answer_and_the_message_is_answered_later
     assert late, "the message sent while the engine was down was never answered"
     assert "Jobcenter" in late[0]["text"]
     assert say(stack, session, "danke")["meta"]["language"] == "de"
+
+
+def test_delete_forgets_the_person_in_the_gateway_and_in_the_engine(stack: Stack) -> None:
+    session = "e2e-" + secrets.token_hex(8)
+    assert say(stack, session, "أين أجد دورة لغة؟")["meta"]["language"] == "ar"
+    deleted = say(stack, session, "/delete")
+    assert share(text_of(deleted), ARABIC) > 0.5  # confirmed in the person's language
+    # The engine no longer knows the conversation: a short word starts again without the Arabic prior.
+    again = say(stack, session, "Jobcenter")
+    assert again["meta"]["language"] != "ar"

@@ -23,6 +23,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.mode = "ok"  # ok | error | empty | garbage
+        self.replaced: dict[str, list[Any]] = {}  # PUT /conversations/{id}/tracker/events
 
     def answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         sender = body["sender"]
@@ -46,6 +47,10 @@ class FakeRasa:
             return web.Response(text="<html>")
         return web.json_response(self.answer(body))
 
+    async def replace_events(self, request: web.Request) -> web.Response:
+        self.replaced[request.match_info["sender"]] = await request.json()
+        return web.json_response({"sender_id": request.match_info["sender"], "events": []})
+
     async def root(self, request: web.Request) -> web.Response:
         return web.Response(text="Hello from Rasa: 3.6.21")
 
@@ -53,4 +58,5 @@ class FakeRasa:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self.webhook)
         app.router.add_get("/", self.root)
+        app.router.add_put("/conversations/{sender}/tracker/events", self.replace_events)
         return app
