@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
+FRAME_ANCESTORS = re.compile(
+    r"^('self'|'none'|https?://[A-Za-z0-9.*:-]+)( ('self'|https?://[A-Za-z0-9.*:-]+))*$"
+)
 TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PLACEHOLDERS = {"change-me", "changeme", "xxx", "todo", "secret", "placeholder"}
 WHATSAPP_SECRETS = (
@@ -52,6 +55,7 @@ class Settings:
     telegram_api_url: str
     telegram_webhook_url: str | None
     telegram_webhook_secret: str | None
+    webchat_frame_ancestors: str
     whatsapp_access_token: str | None
     whatsapp_app_secret: str | None
     whatsapp_verify_token: str | None
@@ -142,6 +146,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if webhook_secret and not TELEGRAM_SECRET.match(webhook_secret):
         raise SettingsError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
 
+    words = env.get("WEBCHAT_FRAME_ANCESTORS", "").replace("'", "").split() or ["self"]
+    ancestors = " ".join(f"'{w}'" if w in ("self", "none") else w for w in words)
+    if not FRAME_ANCESTORS.match(ancestors):
+        raise SettingsError(
+            "WEBCHAT_FRAME_ANCESTORS must be origins like https://www.dortmund.de, separated by spaces"
+        )
+
     return Settings(
         environment=environment,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ankommen.db'}",
@@ -158,6 +169,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         telegram_api_url=env.get("TELEGRAM_API_URL") or "https://api.telegram.org/bot",
         telegram_webhook_url=webhook_url,
         telegram_webhook_secret=webhook_secret,
+        webchat_frame_ancestors=ancestors,
         whatsapp_access_token=whatsapp["WHATSAPP_ACCESS_TOKEN"],
         whatsapp_app_secret=whatsapp["WHATSAPP_APP_SECRET"],
         whatsapp_verify_token=whatsapp["WHATSAPP_VERIFY_TOKEN"],

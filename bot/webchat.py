@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.errors import BadRequest
 from bot.messages import BotReply, IncomingMessage
-from bot.state import DATABASE, SERVICE
+from bot.state import DATABASE, SERVICE, SETTINGS
 from bot.storage import Conversation, StoredMessage
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,7 +63,16 @@ def _field(body: dict[str, Any], name: str, *, required: bool = True) -> str | N
 
 
 async def page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "index.html")
+    """The chat page; it may be framed only by the sites in ``WEBCHAT_FRAME_ANCESTORS`` (embed.js)."""
+    ancestors = request.app[SETTINGS].webchat_frame_ancestors
+    return web.FileResponse(
+        STATIC / "index.html",
+        headers={
+            "Content-Security-Policy": f"frame-ancestors {ancestors}",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 async def chat(request: web.Request) -> web.Response:

@@ -11,6 +11,14 @@
   localStorage.setItem("ankommen-session", session);
   let since = null;
   let pollTimer = null;
+  if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embedded");
+
+  // The whole page follows the conversation's language: right-to-left for Arabic, Persian and Pashto.
+  function setLanguage(language) {
+    if (!language) return;
+    document.documentElement.lang = language;
+    document.documentElement.dir = RTL.has(language) ? "rtl" : "ltr";
+  }
 
   function bubble(text, who, language, buttons) {
     const item = document.createElement("li");
@@ -53,6 +61,7 @@
       const data = await r.json();
       if (!r.ok) { bubble(data.message || "Error", "bot", null, []); return; }
       const language = data.meta && data.meta.language;
+      setLanguage(language);
       for (const m of data.messages) bubble(m.text, "bot", language, m.buttons);
       since = data.at;
       if (data.meta && data.meta.pending && !pollTimer) {

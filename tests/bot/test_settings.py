@@ -47,3 +47,11 @@ def test_production_refuses_a_missing_key_and_placeholder_secrets() -> None:
 def test_urls_lose_their_trailing_slash() -> None:
     settings = load_settings({**BASE, "RASA_URL": "http://engine:5005/"})
     assert settings.rasa_url == "http://engine:5005"
+
+
+def test_the_pages_that_may_embed_the_chat() -> None:
+    assert load_settings(dict(BASE)).webchat_frame_ancestors == "'self'"
+    given = {**BASE, "WEBCHAT_FRAME_ANCESTORS": "self  https://www.dortmund.de"}
+    assert load_settings(given).webchat_frame_ancestors == "'self' https://www.dortmund.de"
+    with pytest.raises(SettingsError, match="WEBCHAT_FRAME_ANCESTORS"):
+        load_settings({**BASE, "WEBCHAT_FRAME_ANCESTORS": "https://x.example; script-src *"})

@@ -178,3 +178,13 @@ async def test_delete_removes_the_persons_data_here_and_in_the_engine(
     assert people == [pseudonymise(KEY.encode(), "web", "person-two")]
     assert all("Jobcenter" not in m.text for m in await stored(gateway))
     assert [r["message"] for r in fake_rasa[0].received] == ["Wo ist das Jobcenter?", "hallo"]
+
+
+async def test_the_chat_can_be_embedded_only_where_allowed(gateway: Client) -> None:
+    page = await gateway.get("/?embed=1")
+    assert page.status == 200
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    script = await gateway.get("/static/embed.js")
+    assert script.status == 200
+    source = await script.text()
+    assert "iframe" in source and "/?embed=1" in source and "textContent" in source
