@@ -110,6 +110,8 @@ def create_app(settings: Settings) -> web.Application:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx (under python-telegram-bot) logs every request URL at INFO, and Telegram's URLs hold the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = load_settings()
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
 

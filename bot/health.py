@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.state import DATABASE, RASA, SERVICE
+from bot.state import CHANNELS, DATABASE, RASA, SERVICE
 
 
 async def healthz(request: web.Request) -> web.Response:
     database = await request.app[DATABASE].ping()
     engine = await request.app[RASA].healthy()
     body = {"gateway": "ok", "database": "ok" if database else "down", "engine": "ok" if engine else "down"}
+    for name, channel in request.app[CHANNELS].items():
+        ready = getattr(channel, "ready", None)  # an asyncio.Event while the channel connects
+        body[name] = "ok" if ready is None or ready.is_set() else "connecting"
     return web.json_response(body, status=200 if database else 503)
 
 

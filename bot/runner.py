@@ -62,10 +62,10 @@ class Process:
 
     def start(self) -> None:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(  # noqa: S603 - our own commands
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.popen = subprocess.Popen(  # noqa: S603 - our own commands
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
