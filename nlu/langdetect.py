@@ -7,11 +7,14 @@ Pure logic, shared by the engine's NLU component and the gateway's CLI: this mod
    Tigrinya here, which lid.176 does not know at all.
 2. fastText's scores over all 176 labels are **restricted** to those candidates (dialect labels such as
    ``arz`` count for ``ar``) and renormalised.
-3. **Alphabet compatibility**: a letter that a language does not write (``і`` is not Russian, ``ы`` is
+3. **Word frequencies**, for texts of one to three words, where fastText knows least: a product of
+   experts, ``p ∝ p_fastText ** FASTTEXT_POWER * P(words | language) ** WORDFREQ_POWER``, with the
+   unigram likelihoods of :mod:`nlu.wordfreq_prior` (wordfreq's word lists).
+4. **Alphabet compatibility**: a letter that a language does not write (``і`` is not Russian, ``ы`` is
    not Ukrainian, ``ټ`` is Pashto only, ``ı`` is Turkish only) divides that language's score.
-4. **Priors**: the conversation's language and the client's language are multiplied up, more so for
+5. **Priors**: the conversation's language and the client's language are multiplied up, more so for
    short messages, where fastText knows least.
-5. A detection is **confident** when the best score passes :data:`CONFIDENT`; a one- or two-word
+6. A detection is **confident** when the best score passes :data:`CONFIDENT`; a one- or two-word
    message must pass :data:`SHORT_SWITCH` to move a conversation away from its language, because
    "ok" or "Jobcenter" is written the same in every language.
 """
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nlu import wordfreq_prior
 from nlu.languages import SUPPORTED, normalise
 
 #: A detection at or above this score may change the conversation's language.
@@ -44,6 +48,18 @@ ALPHABET_PENALTY = 20.0
 #: For long texts: below this share of fastText's mass on our languages, the language is unknown.
 MIN_SUPPORTED_MASS = 0.10
 LONG_TEXT_WORDS = 4
+#: For texts of at most wordfreq_prior.MAX_WORDS words, fastText's restricted scores and the word lists'
+#: likelihoods are raised to these powers and multiplied (a log-linear product of experts). Both are
+#: below 1: lid.176 learnt from sentences and is overconfident on a word or two (0.63 English for
+#: "taxi"), the word lists hold foreign words ("the" is Zipf 5.6 in German), and both experts see the
+#: same words, so their evidence must not simply add up. The values maximise the likelihood of the
+#: right language (log loss, each language weighted alike) on our own short texts: words, pairs and
+#: triples cut from the knowledge answers and bot messages (7 languages) and from example sentences
+#: written for the purpose (14 languages), never from the benchmark's data. The fit is flat for
+#: FASTTEXT_POWER 0.2-0.4 and WORDFREQ_POWER 0.6-0.8. On those texts the share of confident detections
+#: that are right rose from 87 % to 96 % (single words) and from 95 % to 99 % (pairs).
+FASTTEXT_POWER = 0.3
+WORDFREQ_POWER = 0.7
 
 # fastText labels that count for one of our languages.
 LABEL_MAP = {"arz": "ar", "ary": "ar", "azb": "fa", "pnb": "ps", "ckb": "", "kmr": "ku", "mo": "ro"}
@@ -205,6 +221,13 @@ def detect(
     words = len(cut.split())
     if words >= LONG_TEXT_WORDS and supported_mass < MIN_SUPPORTED_MASS:
         return Detection(None, round(supported_mass, 4), False, raw)
+
+    evidence = wordfreq_prior.log_likelihoods(cut, candidates)
+    if evidence:
+        top = max(evidence.values())
+        for code in scores:
+            likelihood = 10 ** (WORDFREQ_POWER * (evidence[code] - top))
+            scores[code] = scores[code] ** FASTTEXT_POWER * likelihood
 
     distinct = {c for c in letters if _script(c) == script and not ("a" <= c <= "z")}
     for code in scores:

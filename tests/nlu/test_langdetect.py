@@ -109,3 +109,36 @@ def test_ten_thousand_characters_are_fast_and_handled() -> None:
 
 def test_mixed_scripts_follow_the_dominant_script() -> None:
     assert detect("مرحبا أريد أن أسجل في Jobcenter اليوم").language == "ar"
+
+
+@pytest.mark.parametrize("word", ["hallo", "taxi", "ok", "Jobcenter", "hello"])
+def test_a_single_word_that_many_languages_write_is_not_confident(word: str) -> None:
+    assert not detect(word).confident
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("pl", "mieszkanie"),
+        ("es", "vivienda"),
+        ("ro", "locuință"),
+        ("uk", "житло"),
+        ("fr", "logement"),  # lid.176 alone says German
+        ("uk", "дякую"),  # lid.176 alone says Russian
+        ("de", "meine Wohnung"),
+        ("tr", "yeni konut"),
+        ("bg", "моето жилище"),
+    ],
+)
+def test_word_frequencies_make_a_distinctive_short_text_confident(expected: str, text: str) -> None:
+    result = detect(text)
+    assert result.language == expected
+    assert result.confident
+
+
+def test_word_frequencies_leave_texts_of_four_words_and_more_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "je cherche un logement"
+    before = detect(text)
+    monkeypatch.setattr("nlu.langdetect.WORDFREQ_POWER", 5.0)
+    monkeypatch.setattr("nlu.langdetect.FASTTEXT_POWER", 0.01)
+    assert detect(text) == before
