@@ -78,5 +78,8 @@ format: $(VENV)/.stamp ## Format the code with ruff
 bench-langid: $(VENV)/.stamp ## Language-ID accuracy table on ../shared/data/langid
 	$(VENV)/bin/python bench/langid.py
 
+bench-latency: train ## WhatsApp webhook path against Rasa alone: latency and throughput for 1, 10, 50 users
+	$(VENV)/bin/python bench/latency.py --users 1,10,50
+
 clean: ## Remove virtualenvs, models and local data (var/)
 	rm -rf $(VENV) $(RASA_VENV) models results .pytest_cache .mypy_cache .ruff_cache

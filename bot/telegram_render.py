@@ -15,7 +15,6 @@ import functools
 import hashlib
 import logging
 import warnings
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +25,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.button_ids import ButtonIds
 from bot.messages import BotReply, Button
 from nlu.languages import SUPPORTED
 
@@ -68,21 +68,14 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return chunks
 
 
-class CallbackIds:
-    """Button payloads as callback data (1-64 bytes).
-
-    A payload that fits is sent as it is, so it survives restarts. A longer one is replaced by
-    ``#`` and 24 hex digits of its SHA-256, remembered in memory for the ``size`` most recent
-    payloads; an unknown id (after a restart, say) resolves to None.
-    """
+class CallbackIds(ButtonIds):
+    """Button payloads as callback data (1-64 bytes); longer ones as ``#`` + 24 hex digits."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._payloads: OrderedDict[str, str] = OrderedDict()
+        super().__init__(SHORT_ID, 24, lambda text: len(text.encode()), size)
 
     def data_for(self, payload: str) -> str:
-        if payload and len(payload.encode()) <= MAX_CALLBACK_BYTES and not payload.startswith(SHORT_ID):
-            return payload
+        return self.id_for(payload, MAX_CALLBACK_BYTES)
         short = SHORT_ID + hashlib.sha256(payload.encode()).hexdigest()[:24]
         self._payloads[short] = payload
         self._payloads.move_to_end(short)

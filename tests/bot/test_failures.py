@@ -26,11 +26,13 @@ Client = TestClient[Any, Any]
 
 @pytest.mark.postgres
 async def test_a_stopped_database_gets_a_clear_503_not_a_crash(
-    aiohttp_client: Callable[..., Awaitable[Client]], fake_rasa: tuple[FakeRasa, str], postgres_url: str
+    aiohttp_client: Callable[..., Awaitable[Client]],
+    fake_rasa: tuple[FakeRasa, str],
+    postgres_schema_url: str,
 ) -> None:
     proxy = TcpProxy("127.0.0.1", 5432)
     await proxy.start()
-    url = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    url = postgres_schema_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     client = await aiohttp_client(create_app(settings_for(url, fake_rasa[1])))
     ok = await client.post("/api/chat", json={"session": "session-db-ok", "text": "hallo"})
     assert ok.status == 200
