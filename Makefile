@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test train kb-build kb-check kb-report validate lint format bench-langid bench-answers bench-latency clean
+.PHONY: help setup run test train kb-build kb-check kb-report validate lint format bench-langid bench-answers bench-crossval bench-latency clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -77,6 +77,12 @@ format: $(VENV)/.stamp ## Format the code with ruff
 
 bench-langid: $(VENV)/.stamp ## Language-ID accuracy table on ../shared/data/langid
 	$(VENV)/bin/python bench/langid.py
+
+bench-answers: train ## Right / wrong / fallback rates on the held-out questions (tests/data/answers), per language
+	$(VENV)/bin/python bench/answers.py
+
+bench-crossval: setup kb-build ## rasa test nlu, 3-fold cross-validation on the training data (a few minutes)
+	$(VENV)/bin/python bench/nlu_crossval.py
 
 bench-latency: train ## WhatsApp webhook path against Rasa alone: latency and throughput for 1, 10, 50 users
 	$(VENV)/bin/python bench/latency.py --users 1,10,50

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
 from actions.conversation import ActionGreet, ActionOfferAppointment, ActionShowTopic
 from actions.fallback import ActionFallback
 from actions.knowledge_answer import ActionAnswerKnowledge
 from actions.language import ActionLanguageMenu, ActionLanguageSet
+from actions.replies import KNOWLEDGE_DIR_ENV
+from knowledge.loader import KNOWLEDGE_DIR
 from knowledge.messages import load_messages
 from tests.helpers.trackers import run, tracker
 
@@ -47,7 +55,17 @@ def test_reviewed_german_answer_has_no_notice() -> None:
     assert len(texts) == 1 and meta["machine_translation"] is False and meta["language"] == "de"
 
 
-def test_missing_language_falls_back_to_german_and_english_and_says_so() -> None:
+def test_missing_language_falls_back_to_german_and_english_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A copy of the knowledge base in which the MigraDo entry has no Tigrinya text yet.
+    entry = yaml.safe_load((KNOWLEDGE_DIR / "beratung" / "beratung_migrado.yml").read_text(encoding="utf-8"))
+    del entry["texts"]["ti"]
+    entry["follow_up"]["related"] = []
+    (tmp_path / "beratung").mkdir()
+    (tmp_path / "beratung" / "beratung_migrado.yml").write_text(yaml.safe_dump(entry), encoding="utf-8")
+    shutil.copy(KNOWLEDGE_DIR / "messages.yml", tmp_path / "messages.yml")
+    monkeypatch.setenv(KNOWLEDGE_DIR_ENV, str(tmp_path))
     _, texts, meta = run(ActionAnswerKnowledge(), tracker("kb_beratung_migrado", language="ti"))
     assert texts[0]["text"] == MESSAGES.get("fallback_language_notice", "ti").text
     assert texts[1]["text"].startswith("MigraDo Ankommens-Beratung")
