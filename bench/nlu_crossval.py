@@ -17,6 +17,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.runner import engine_env  # noqa: E402
+
 RASA = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa")) / "bin" / "rasa"
 FIGURE = re.compile(r"(train|test) (Accuracy|F1-score|Precision): ([0-9.]+) \(([0-9.]+)\)")
 
@@ -27,7 +31,7 @@ def main() -> int:
     )
     parser.add_argument("--folds", type=int, default=3)
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = engine_env()
     with tempfile.TemporaryDirectory() as out:
         command = [
             str(RASA),

@@ -23,6 +23,12 @@ LOG_DIR = ROOT / "var" / "log"
 STARTUP_SECONDS = 240.0
 
 
+def engine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment Rasa runs with (serving, training, tests): the project on PYTHONPATH for the
+    language component, TensorFlow's start-up chatter off."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra or {})}
+
+
 class StackError(RuntimeError):
     """A process did not start or died; the message holds the end of its log."""
 
@@ -131,7 +137,7 @@ class Stack:
     def _build(self) -> None:
         model = self.model or newest_model()
         rasa_venv = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
-        base = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **self.env}
+        base = engine_env(self.env)
         actions_url = f"http://127.0.0.1:{self.actions_port}/webhook"
         self.processes = {
             "actions": Process(

@@ -16,6 +16,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.runner import engine_env  # noqa: E402
+
 INPUTS = ("config.yml", "domain.yml", "requirements/rasa.lock")
 KEEP_MODELS = 3
 
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if not rasa.exists():
         print(f"{rasa} is missing: run `make setup` first.", file=sys.stderr)
         return 1
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = engine_env()
     command = [
         str(rasa),
         "train",

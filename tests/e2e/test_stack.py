@@ -15,13 +15,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.runner import Stack
-from tests.helpers.model import current_model
+from tests.helpers.model import e2e_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -31,15 +30,7 @@ CYRILLIC = range(0x0400, 0x0500)
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    model = current_model()
-    data: Path = tmp_path_factory.mktemp("stack")
-    env = {
-        "DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
-        "PSEUDONYM_KEY": secrets.token_hex(32),
-        "ENGINE_RETRY_SECONDS": "1",
-        "RASA_TIMEOUT": "20",
-    }
-    with Stack.on_free_ports(model=model, env=env) as running:
+    with e2e_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
 
 

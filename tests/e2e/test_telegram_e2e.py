@@ -19,7 +19,7 @@ import pytest
 
 from bot.runner import Stack
 from tests.helpers.fake_telegram import FakeTelegram, FakeTelegramThread
-from tests.helpers.model import current_model
+from tests.helpers.model import e2e_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -28,17 +28,7 @@ WEBHOOK_SECRET = "e2e-" + secrets.token_hex(16)
 
 
 def start_stack(data: Path, fake: FakeTelegram, **env: str) -> Stack:
-    stack = Stack.on_free_ports(
-        model=current_model(),
-        env={
-            "DATABASE_URL": f"sqlite:///{data / 'telegram.db'}",
-            "PSEUDONYM_KEY": secrets.token_hex(32),
-            "RASA_TIMEOUT": "20",
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_API_URL": fake.url,
-            **env,
-        },
-    )
+    stack = e2e_stack(data, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url, **env)
     stack.start()
     return stack
 

@@ -11,7 +11,6 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +24,7 @@ from tests.helpers.fake_graph import (
     sign,
     webhook,
 )
-from tests.helpers.model import current_model
+from tests.helpers.model import e2e_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -42,20 +41,14 @@ def graph() -> Iterator[tuple[FakeGraph, str]]:
 
 @pytest.fixture(scope="module")
 def stack(graph: tuple[FakeGraph, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    model = current_model()
-    data: Path = tmp_path_factory.mktemp("whatsapp")
     env = {
-        "DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
-        "PSEUDONYM_KEY": secrets.token_hex(32),
-        "ENGINE_RETRY_SECONDS": "1",
-        "RASA_TIMEOUT": "20",
         "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
         "WHATSAPP_APP_SECRET": SECRET,
         "WHATSAPP_VERIFY_TOKEN": "e2e-verify-token",
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
         "WHATSAPP_API_URL": graph[1],
     }
-    with Stack.on_free_ports(model=model, env=env) as running:
+    with e2e_stack(tmp_path_factory.mktemp("whatsapp"), **env) as running:
         yield running
 
 

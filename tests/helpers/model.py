@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bot.runner import Stack, engine_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
@@ -32,5 +35,17 @@ def current_model() -> Path:
 
 
 def rasa_env() -> dict[str, str]:
-    """The environment the engine runs with: the project on PYTHONPATH for the language component."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    """The environment the engine runs with (bot.runner.engine_env)."""
+    return engine_env()
+
+
+def e2e_stack(data: Path, **env: str) -> Stack:
+    """The real stack on free ports with the current model, a fresh SQLite database in ``data`` and quick
+    retries; ``env`` adds channel settings. Not started yet: use it as a context manager or call start()."""
+    base = {
+        "DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+        "PSEUDONYM_KEY": secrets.token_hex(32),
+        "ENGINE_RETRY_SECONDS": "1",
+        "RASA_TIMEOUT": "20",
+    }
+    return Stack.on_free_ports(model=current_model(), env={**base, **env})
