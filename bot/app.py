@@ -10,35 +10,48 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from booking.config import load_booking_config
+from booking.reminders import send_due_reminders
+from booking.service import BookingService
 from bot.conversation import ConversationService, Delivery
 from bot.errors import error_middleware
 from bot.health import setup_health
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, load_settings
 from bot.state import CHANNELS, DATABASE, RASA, SERVICE, SETTINGS
-from bot.storage import Database
+from bot.storage import Database, migrate
 from bot.webchat import setup_webchat
-from knowledge.messages import load_messages
+from knowledge.messages import Messages, load_messages
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 PURGE_EVERY_SECONDS = 24 * 3600.0
+REMIND_EVERY_SECONDS = 300.0
+BOOKING = web.AppKey("booking", BookingService)
+MESSAGES = web.AppKey("messages", Messages)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    revision = await asyncio.to_thread(migrate, settings.database_url)
+    logger.info("database schema at revision %s", revision)
+    booking_config = load_booking_config()
+    for name in booking_config.placeholders():
+        logger.warning("appointments: %s is still a placeholder in %s", name, booking_config.source)
     database = Database(settings.database_url)
-    await database.create_tables()
     session = aiohttp.ClientSession()
     rasa = RasaClient(session, settings.rasa_url, settings.rasa_timeout)
-    app[DATABASE], app[RASA] = database, rasa
+    messages = load_messages()
+    app[DATABASE], app[RASA], app[MESSAGES] = database, rasa, messages
+    app[BOOKING] = BookingService(settings.database_url, booking_config)
     app[SERVICE] = ConversationService(
-        database, rasa, load_messages(), settings.pseudonym_key, settings.max_message_chars
+        database, rasa, messages, settings.pseudonym_key, settings.max_message_chars
     )
     yield
     await session.close()
     await database.close()
+    app[BOOKING].close()
 
 
 async def _every(seconds: float, job_name: str, job: object) -> None:
@@ -51,7 +64,8 @@ async def _every(seconds: float, job_name: str, job: object) -> None:
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
-    """Retry messages that failed while the engine was down; purge expired messages daily."""
+    """Retry messages that failed while the engine was down; send appointment reminders; purge expired
+    messages (and bookings) daily."""
     settings = app[SETTINGS]
 
     async def retry() -> None:
@@ -66,9 +80,15 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         if purged:
             logger.info("purged %d message(s) older than %d days", purged, settings.retention_days)
 
+    async def remind() -> None:
+        sent = await send_due_reminders(app[BOOKING], app[DATABASE], app[MESSAGES], settings, app[CHANNELS])
+        if sent:
+            logger.info("sent %d appointment reminder(s)", sent)
+
     tasks = [
         asyncio.create_task(_every(settings.retry_seconds, "retry", retry)),
         asyncio.create_task(_every(PURGE_EVERY_SECONDS, "purge", purge)),
+        asyncio.create_task(_every(REMIND_EVERY_SECONDS, "remind", remind)),
     ]
     yield
     for task in tasks:

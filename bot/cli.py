@@ -1,4 +1,4 @@
-"""The ``ankommen`` command: ``run``, ``ask``, ``lang`` and ``kb``.
+"""The ``ankommen`` command: ``run``, ``ask``, ``lang``, ``kb``, ``bookings`` and ``db``.
 
 ``ask`` and ``lang`` are public contracts (shared/DESIGN.md): benchmarks and evaluations read their
 JSON lines, so their output fields stay stable.
@@ -110,6 +110,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(args.gateway_port, args.rasa_port, args.actions_port, args.model)
 
 
+def cmd_booking(args: argparse.Namespace) -> int:
+    from booking import cli
+
+    return cli.cmd_bookings(args) if args.command == "bookings" else cli.cmd_db(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["kb"]:
@@ -131,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         "--model", type=Path, default=None, help="model archive (default: the newest in models/)"
     )
     sub.add_parser("kb", help="knowledge base: build, check, report (see `ankommen kb --help`)")
+    from booking.cli import add_parsers
+
+    add_parsers(sub)
     args = parser.parse_args(argv)
+    commands = {"ask": cmd_ask, "lang": cmd_lang, "run": cmd_run, "bookings": cmd_booking, "db": cmd_booking}
     try:
-        return {"ask": cmd_ask, "lang": cmd_lang, "run": cmd_run}[args.command](args)
+        return commands[args.command](args)
     except InputError as exc:
         print(f"ankommen {args.command}: {exc}", file=sys.stderr)
         return 2
