@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run test train kb-build kb-check kb-report validate lint format bench-langid bench-answers bench-crossval bench-latency clean
+.PHONY: help setup run test train kb-build kb-check kb-report validate lint format bench-langid bench-answers bench-crossval bench-latency bench-booking clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ bench-crossval: setup kb-build ## rasa test nlu, 3-fold cross-validation on the 
 
 bench-latency: train ## WhatsApp webhook path against Rasa alone: latency and throughput for 1, 10, 50 users
 	$(VENV)/bin/python bench/latency.py --users 1,10,50
+
+bench-booking: train ## Time per booking step through the real stack (SQLite)
+	$(VENV)/bin/python bench/booking.py
 
 clean: ## Remove virtualenvs, models and local data (var/)
 	rm -rf $(VENV) $(RASA_VENV) models results .pytest_cache .mypy_cache .ruff_cache

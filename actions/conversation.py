@@ -17,7 +17,7 @@ class MessageAction(Action):
     action_name = ""
     message_key = ""
     route = "other"
-    buttons = "none"  # none | topics | menu | book
+    buttons = "none"  # none | topics | menu | book | main
 
     def name(self) -> str:
         return self.action_name
@@ -31,6 +31,11 @@ class MessageAction(Action):
             "topics": lambda: topic_buttons(reply),
             "menu": lambda: menu_buttons(reply),
             "book": lambda: [button(reply.label("btn_book"), "/book_appointment")],
+            "main": lambda: [
+                *topic_buttons(reply),
+                button(reply.label("btn_where_to_go"), "/referral_menu"),
+                button(reply.label("btn_my_appointment"), "/my_appointment"),
+            ],
         }[self.buttons]()
         reply.say_key(self.message_key, choices)
         return reply.send(dispatcher)
@@ -41,7 +46,7 @@ class ActionGreet(MessageAction):
 
 
 class ActionMenu(MessageAction):
-    action_name, message_key, buttons = "action_menu", "menu_intro", "topics"
+    action_name, message_key, buttons = "action_menu", "menu_intro", "main"
 
 
 class ActionThanks(MessageAction):
@@ -58,15 +63,6 @@ class ActionBotChallenge(MessageAction):
 
 class ActionOutOfScope(MessageAction):
     action_name, message_key, route, buttons = "action_out_of_scope", "out_of_scope", "fallback", "menu"
-
-
-class ActionOfferAppointment(MessageAction):
-    action_name, message_key, route, buttons = (
-        "action_offer_appointment",
-        "appointment_offer",
-        "booking",
-        "none",
-    )
 
 
 class ActionRequestHuman(MessageAction):
