@@ -102,8 +102,8 @@ def test_the_language_menu_and_an_explicit_choice(stack: Stack) -> None:
     payload = next(b["payload"] for m in menu["messages"] for b in m["buttons"] if b["title"] == "Türkçe")
     chosen = say(stack, session, payload)
     assert chosen["meta"]["language"] == "tr"
-    follow = say(stack, session, "Jobcenter")
-    assert follow["meta"]["language"] == "tr"  # sticky: a German-looking word does not switch back
+    follow = say(stack, session, "Jobcenter Antrag")
+    assert follow["meta"]["language"] == "tr"  # sticky: German-looking words do not switch back
     assert follow["meta"]["entry"] == "jobcenter_erste_schritte"
 
 
