@@ -11,6 +11,8 @@
   localStorage.setItem("ankommen-session", session);
   let since = null;
   let pollTimer = null;
+  let slowTimer = null;  // reminders and other messages the bot sends by itself, while the page is open
+  let busy = false;
   if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embedded");
 
   // The whole page follows the conversation's language: right-to-left for Arabic, Persian and Pashto.
@@ -43,7 +45,7 @@
   }
 
   async function poll() {
-    if (!since) return;
+    if (!since || busy) return;  // never while an answer is on its way: it would arrive twice
     const r = await fetch(`/api/chat/updates?session=${session}&since=${encodeURIComponent(since)}`);
     if (!r.ok) return;
     const data = await r.json();
@@ -55,6 +57,7 @@
     bubble(shown || text, "user", null, []);
     const body = { session, text, message_id: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()),
                    language: navigator.language || null };
+    busy = true;
     try {
       const r = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" },
                                            body: JSON.stringify(body) });
@@ -64,11 +67,14 @@
       setLanguage(language);
       for (const m of data.messages) bubble(m.text, "bot", language, m.buttons);
       since = data.at;
+      if (!slowTimer) slowTimer = setInterval(poll, 60000);
       if (data.meta && data.meta.pending && !pollTimer) {
         pollTimer = setInterval(poll, 15000);  // a "technical problem" answer: the real one follows later
       }
     } catch (e) {
       bubble("Keine Verbindung. / No connection. ⚠️", "bot", null, []);
+    } finally {
+      busy = false;
     }
   }
 
