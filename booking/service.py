@@ -9,6 +9,7 @@ with the next free slots. A database that does not answer becomes :class:`Storag
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -67,14 +68,22 @@ class _SlotGone(Exception):
     """The slot id is not (or no longer) offered: answered like a taken slot, after the transaction."""
 
 
-def default_database_url() -> str:
-    """``DATABASE_URL`` from the environment or ``.env`` (as the gateway reads it), else var/ankommen.db."""
+@functools.cache
+def _load_dotenv_once() -> None:
     from dotenv import load_dotenv
 
-    from bot.settings import ROOT, VAR_DIR
+    from bot.settings import ROOT
 
     load_dotenv(ROOT / ".env", override=False)
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ankommen.db'}"
+
+
+def default_database_url() -> str:
+    """``DATABASE_URL`` from the environment or ``.env`` (read once per process, as the gateway reads it),
+    else the gateway's default (var/ankommen.db)."""
+    from bot.settings import DEFAULT_DATABASE_URL
+
+    _load_dotenv_once()
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
 class BookingService:

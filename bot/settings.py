@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
+DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'ankommen.db'}"
 FRAME_ANCESTORS = re.compile(
     r"^('self'|'none'|https?://[A-Za-z0-9.*:-]+)( ('self'|https?://[A-Za-z0-9.*:-]+))*$"
 )
@@ -155,7 +156,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     return Settings(
         environment=environment,
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ankommen.db'}",
+        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
         action_server_url=env.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook",
         host=env.get("GATEWAY_HOST") or "0.0.0.0",  # noqa: S104 - the gateway is the public process
