@@ -34,6 +34,25 @@ def current_model() -> Path:
     return model
 
 
+def run_in_engine_venv(snippet: str) -> str:
+    """Run Python code in the engine's virtualenv (for components that import rasa); its last output line."""
+    python = RASA_VENV / "bin" / "python"
+    if not python.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{python} is missing; CI needs the engine's virtualenv (make setup)")
+        pytest.skip(f"{python} is missing: run `make setup` to test the Rasa component")
+    result = subprocess.run(
+        [str(python), "-c", snippet],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
 def rasa_env() -> dict[str, str]:
     """The environment the engine runs with (bot.runner.engine_env)."""
     return engine_env()

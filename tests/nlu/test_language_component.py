@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from tests.helpers.model import RASA_VENV, ROOT
+from tests.helpers.model import run_in_engine_venv
 
 SNIPPET = r"""
 import json
@@ -31,21 +29,7 @@ print(json.dumps([m.get("entities", []) for m in messages]))
 
 @pytest.fixture(scope="module")
 def entities() -> list[list[dict[str, object]]]:
-    python = RASA_VENV / "bin" / "python"
-    if not python.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{python} is missing; CI needs the engine's virtualenv (make setup)")
-        pytest.skip(f"{python} is missing: run `make setup` to test the Rasa component")
-    result = subprocess.run(
-        [str(python), "-c", SNIPPET],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(run_in_engine_venv(SNIPPET))
 
 
 def values(found: list[dict[str, object]], name: str) -> list[object]:

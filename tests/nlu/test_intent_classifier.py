@@ -1,0 +1,82 @@
+"""The intent classifier component, trained, stored and loaded through Rasa's own model storage.
+
+Runs in the engine's virtualenv (it imports rasa), on a small training set written here, so it checks the
+component's mechanics, not the accuracy of the real model (that is bench/answers.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers.model import run_in_engine_venv
+
+SNIPPET = r"""
+import json, sys, tempfile
+from pathlib import Path
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from nlu.intent_classifier import NgramIntentClassifier
+
+examples = {
+    "kb_jobcenter": ["brief vom jobcenter", "jobcenter antrag", "letter from the jobcenter", "jc termin",
+                     "رسالة من الجوب سنتر", "джобцентр письмо"],
+    "kb_sprache": ["deutschkurs finden", "german course", "integrationskurs anmelden", "دورة لغة المانية",
+                   "курс немецкого", "almanca kursu"],
+    "greet": ["hallo", "hello", "guten tag", "مرحبا", "привет", "merhaba"],
+}
+data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in examples.items() for t in ts])
+context = ExecutionContext(GraphSchema({}), "test")
+out = {}
+with tempfile.TemporaryDirectory() as folder:
+    storage = LocalModelStorage(Path(folder))
+    resource = Resource("intent_classifier")
+    trained = NgramIntentClassifier.create({"ranking_length": 2}, storage, resource, context)
+    trained.train(data)
+    loaded = NgramIntentClassifier.load({"ranking_length": 2}, storage, resource, context)
+    texts = ["ich habe einen brief vom jobcenter", "where is a german course", "hallo", ""]
+    for name, component in (("trained", trained), ("loaded", loaded)):
+        messages = [Message(data={"text": t}) for t in texts]
+        component.process(messages)
+        out[name] = [[m.get("intent"), m.get("intent_ranking")] for m in messages]
+    out["stored_files"] = sorted(p.name for p in (Path(folder) / resource.name).iterdir())
+    missing = NgramIntentClassifier.load({}, storage, Resource("never_trained"), context)
+    message = Message(data={"text": "hallo"})
+    missing.process([message])
+    out["untrained"] = message.get("intent")
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, object]:
+    return json.loads(run_in_engine_venv(SNIPPET))
+
+
+def test_each_message_gets_the_intent_it_was_trained_for(result: dict[str, list]) -> None:
+    names = [intent["name"] for intent, _ in result["trained"][:3]]
+    assert names == ["kb_jobcenter", "kb_sprache", "greet"]
+
+
+def test_confidences_form_a_ranking_of_the_configured_length(result: dict[str, list]) -> None:
+    for intent, ranking in result["trained"][:3]:
+        assert len(ranking) == 2
+        assert ranking[0] == intent
+        assert 1.0 >= ranking[0]["confidence"] >= ranking[1]["confidence"] >= 0.0
+
+
+def test_a_loaded_model_predicts_exactly_what_the_trained_one_did(result: dict[str, list]) -> None:
+    assert result["loaded"] == result["trained"]
+
+
+def test_the_model_is_stored_as_plain_arrays_and_json_not_as_a_pickle(result: dict[str, list]) -> None:
+    assert result["stored_files"] == ["meta.json", "weights.npz"]
+
+
+def test_an_empty_message_and_a_missing_model_get_no_intent(result: dict[str, list]) -> None:
+    assert result["trained"][3] == [None, None]
+    assert result["untrained"] is None
