@@ -65,6 +65,12 @@ class ActionOutOfScope(MessageAction):
     action_name, message_key, route, buttons = "action_out_of_scope", "out_of_scope", "fallback", "menu"
 
 
+class ActionPersonalCase(MessageAction):
+    """A question only the office handling the person's case can answer: say so and offer MigraDo."""
+
+    action_name, message_key, route, buttons = "action_personal_case", "personal_case", "fallback", "book"
+
+
 class ActionRequestHuman(MessageAction):
     action_name, message_key, route, buttons = "action_request_human", "request_human", "handoff", "book"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.conversation import ActionGreet, ActionShowTopic, ActionThanks
+from actions.conversation import ActionGreet, ActionPersonalCase, ActionShowTopic, ActionThanks
 from actions.fallback import ActionFallback
 from actions.knowledge_answer import ActionAnswerKnowledge
 from actions.language import ActionLanguageMenu, ActionLanguageSet
@@ -137,6 +137,15 @@ def test_fallback_asks_to_rephrase_then_offers_a_person() -> None:
     assert second[0]["text"] == MESSAGES.get("fallback_offer", "de").text
     assert "/book_appointment" in [b["payload"] for b in second[0]["buttons"]]
     assert slot_events(second_events)["fallback_count"] == 0.0
+
+
+def test_a_personal_case_question_gets_no_entry_but_the_office_and_migrado() -> None:
+    _, texts, meta = run(ActionPersonalCase(), tracker("personal_case", language="uk"))
+    assert texts[0]["text"] == MESSAGES.get("personal_case", "uk").text
+    assert "MigraDo" in texts[0]["text"]
+    assert meta["route"] == "fallback"
+    assert meta["entry"] is None
+    assert "/book_appointment" in [b["payload"] for b in texts[0]["buttons"]]
 
 
 def test_any_other_answer_resets_the_fallback_count() -> None:
