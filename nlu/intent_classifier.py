@@ -69,8 +69,8 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            "C": 1.0,  # the SVM's regularisation (larger: fits the training questions more closely)
-            "temperature": 3.0,  # softmax sharpness for the confidences
+            "C": 2.0,  # the SVM's regularisation (larger: fits the training questions more closely)
+            "temperature": 5.0,  # softmax sharpness for the confidences
             "char_min_ngram": 2,
             "char_max_ngram": 5,
             "char_min_df": 2,  # a character n-gram must occur in 2 training questions
