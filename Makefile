@@ -78,7 +78,7 @@ format: $(VENV)/.stamp ## Format the code with ruff
 bench-langid: $(VENV)/.stamp ## Language-ID accuracy table on ../shared/data/langid
 	$(VENV)/bin/python bench/langid.py
 
-bench-answers: train ## Right / wrong / fallback rates on the held-out questions (tests/data/answers), per language
+bench-answers: train ## Right / wrong / fallback rates on the two held-out question sets (tests/data/answers*), per language
 	$(VENV)/bin/python bench/answers.py
 
 bench-crossval: setup kb-build ## rasa test nlu, 3-fold cross-validation on the training data (a few minutes)

@@ -107,6 +107,15 @@ def test_the_language_menu_and_an_explicit_choice(stack: Stack) -> None:
     assert follow["meta"]["entry"] == "jobcenter_erste_schritte"
 
 
+def test_a_question_about_ones_own_file_gets_no_general_answer(stack: Stack) -> None:
+    session = "e2e-" + secrets.token_hex(8)
+    reply = say(stack, session, "Hat das Jobcenter meine Unterlagen von letzter Woche schon bekommen?")
+    assert reply["meta"]["route"] == "fallback"
+    assert reply["meta"]["entry"] is None
+    assert "Akte" in text_of(reply) and "MigraDo" in text_of(reply)
+    assert "/book_appointment" in [b["payload"] for m in reply["messages"] for b in m["buttons"]]
+
+
 @pytest.mark.parametrize(
     ("text", "route"),
     [
