@@ -39,7 +39,8 @@ COMMANDS = {
     "/human": "/request_human",
     "/delete": DELETE_COMMAND,
 }
-PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$", re.S)
+#: A button payload: ``/intent`` or ``/intent{json}``; intents may hold digits (``kb_aufenthalt_25a_25b``).
+PAYLOAD = re.compile(r"^/[a-z0-9_]+(\{.*\})?$", re.S)
 
 
 @dataclass(frozen=True)

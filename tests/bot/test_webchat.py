@@ -83,11 +83,13 @@ async def test_commands_are_mapped_and_unknown_slashes_become_text(
     await post(gateway, "/language", "b")
     await post(gateway, "/what is this?", "c")
     await post(gateway, '/set_language{"language":"uk"}', "d")
+    await post(gateway, "/kb_aufenthalt_25a_25b", "f")  # an entry button: intents may hold digits
     assert [r["message"] for r in fake_rasa[0].received] == [
         "/greet",
         "/choose_language",
         "what is this?",
         '/set_language{"language":"uk"}',
+        "/kb_aufenthalt_25a_25b",
     ]
 
 

@@ -15,11 +15,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from bot.runner import Stack
+from knowledge.loader import load_knowledge
+from nlu.languages import LANGUAGES
 from tests.helpers.model import e2e_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
@@ -105,6 +108,31 @@ def test_the_language_menu_and_an_explicit_choice(stack: Stack) -> None:
     follow = say(stack, session, "Jobcenter Antrag")
     assert follow["meta"]["language"] == "tr"  # sticky: German-looking words do not switch back
     assert follow["meta"]["entry"] == "jobcenter_erste_schritte"
+
+
+@pytest.mark.parametrize("language", [lang.code for lang in LANGUAGES])
+def test_every_entry_is_answered_in_every_language_in_the_web_chat(stack: Stack, language: str) -> None:
+    """The topic menu's buttons lead to every entry; the answer is the entry's own text in that language.
+
+    Each entry in a conversation of its own, started by a page whose browser language is ``language``.
+    """
+    entries = list(load_knowledge().entries.values())
+
+    def ask(intent: str) -> dict[str, Any]:
+        body = {"session": "e2e-" + secrets.token_hex(8), "text": f"/{intent}", "language": language}
+        status, reply = request(stack, "POST", "/api/chat", body)
+        assert status == 200, reply
+        return reply
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(ask, [entry.intent for entry in entries]))
+    for entry, reply in zip(entries, replies, strict=True):
+        assert (reply["meta"]["route"], reply["meta"]["entry"]) == ("answer", entry.id)
+        assert reply["meta"]["language"] == language
+        text = entry.text(language)
+        assert text is not None, f"{entry.id} has no {language} text"
+        assert text.answer.strip()[:40] in text_of(reply), (entry.id, language)
+        assert reply["meta"]["machine_translation"] == text.machine
 
 
 def test_a_question_about_ones_own_file_gets_no_general_answer(stack: Stack) -> None:
