@@ -51,10 +51,11 @@ def request(
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def say(stack: Stack, session: str, text: str) -> dict[str, Any]:
-    status, reply = request(
-        stack, "POST", "/api/chat", {"session": session, "text": text, "message_id": secrets.token_hex(8)}
-    )
+def say(stack: Stack, session: str, text: str, language: str | None = None) -> dict[str, Any]:
+    body = {"session": session, "text": text, "message_id": secrets.token_hex(8)}
+    if language:
+        body["language"] = language  # the page's browser language
+    status, reply = request(stack, "POST", "/api/chat", body)
     assert status == 200, reply
     assert reply["messages"], reply
     for message in reply["messages"]:
@@ -119,10 +120,7 @@ def test_every_entry_is_answered_in_every_language_in_the_web_chat(stack: Stack,
     entries = list(load_knowledge().entries.values())
 
     def ask(intent: str) -> dict[str, Any]:
-        body = {"session": "e2e-" + secrets.token_hex(8), "text": f"/{intent}", "language": language}
-        status, reply = request(stack, "POST", "/api/chat", body)
-        assert status == 200, reply
-        return reply
+        return say(stack, "e2e-" + secrets.token_hex(8), f"/{intent}", language)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         replies = list(pool.map(ask, [entry.intent for entry in entries]))
