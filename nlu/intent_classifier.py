@@ -9,6 +9,13 @@ Confidence: the SVM's scores are turned into a probability-like ranking with a s
 ``temperature``; FallbackClassifier's threshold then decides between answering and asking. Both were chosen
 by the held-out numbers (bench/answers.py).
 
+Scope gate: a second, binary model (logistic regression on the same features) learns "does the knowledge
+base cover this at all?" from the knowledge questions against the ``scope_negatives`` (out_of_scope,
+personal_case).
+A knowledge intent's confidence is capped at that probability, so a question the entries do not cover gets the
+fallback even when one entry wins the ranking clearly. The gate only ever lowers knowledge confidences; the
+other intents (booking, greetings, ...) are untouched.
+
 The model is stored as plain arrays (``.npz``) and JSON, not as a pickle, so loading a model runs no code.
 """
 
@@ -29,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 logger = logging.getLogger(__name__)
@@ -39,9 +47,11 @@ WORD_PATTERN = r"(?u)\b\w+\b"  # single letters count too: "b1", "a", Persian "�
 def _vectorizers(
     config: dict[str, Any], vocabularies: list[dict[str, int]] | None = None
 ) -> list[TfidfVectorizer]:
+    accents = config["strip_accents"] or None
     word = TfidfVectorizer(
         token_pattern=WORD_PATTERN,
         lowercase=True,
+        strip_accents=accents,
         sublinear_tf=True,
         vocabulary=vocabularies[0] if vocabularies else None,
     )
@@ -49,6 +59,7 @@ def _vectorizers(
         analyzer="char_wb",
         ngram_range=(config["char_min_ngram"], config["char_max_ngram"]),
         lowercase=True,
+        strip_accents=accents,
         sublinear_tf=True,
         min_df=1 if vocabularies else config["char_min_df"],
         vocabulary=vocabularies[1] if vocabularies else None,
@@ -60,6 +71,10 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     shifted = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(scores: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(scores, -50.0, 50.0)))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -74,7 +89,15 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
             "char_min_ngram": 2,
             "char_max_ngram": 5,
             "char_min_df": 2,  # a character n-gram must occur in 2 training questions
+            # "unicode": letters lose their marks first (ü -> u, ş -> s, أ -> ا), because people type on
+            # phones without them; null keeps them
+            "strip_accents": "unicode",
             "ranking_length": 10,
+            # The scope gate (module docstring): which intents it caps, what it learns them against, and
+            # its regularisation. With no negative examples in the training data there is no gate.
+            "scope_intent_prefix": "kb_",
+            "scope_negatives": ["out_of_scope", "personal_case"],
+            "scope_C": 20.0,
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
@@ -85,6 +108,8 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         self.classes: list[str] = []
         self.coef: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
+        self.scope_coef: np.ndarray | None = None  # the gate; None: no gate
+        self.scope_intercept = 0.0
 
     @classmethod
     def create(
@@ -112,8 +137,22 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         self.classes = [str(c) for c in svm.classes_]
         self.coef = np.asarray(svm.coef_, dtype=np.float32)
         self.intercept = np.asarray(svm.intercept_, dtype=np.float32)
+        self._train_scope_gate(features, [str(e.get(INTENT)) for e in examples])
         self.persist()
         return self._resource
+
+    def _train_scope_gate(self, features: Any, labels: list[str]) -> None:
+        prefix, negatives = self.config["scope_intent_prefix"], set(self.config["scope_negatives"])
+        rows = [i for i, label in enumerate(labels) if label.startswith(prefix) or label in negatives]
+        inside = np.array([labels[i].startswith(prefix) for i in rows])
+        if inside.all() or not inside.any():
+            logger.info("NgramIntentClassifier: no scope gate (needs %s and %s examples).", prefix, negatives)
+            self.scope_coef = None
+            return
+        gate = LogisticRegression(C=self.config["scope_C"], class_weight="balanced", max_iter=3000)
+        gate.fit(features[rows], inside)
+        self.scope_coef = np.asarray(gate.coef_[0], dtype=np.float32)
+        self.scope_intercept = float(gate.intercept_[0])
 
     def persist(self) -> None:
         assert self.vectorizers is not None and self.coef is not None and self.intercept is not None
@@ -121,7 +160,9 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
             meta = {
                 "classes": self.classes,
                 "vocabularies": [{k: int(i) for k, i in v.vocabulary_.items()} for v in self.vectorizers],
+                "scope_intercept": self.scope_intercept if self.scope_coef is not None else None,
             }
+            gate = {} if self.scope_coef is None else {"scope_coef": self.scope_coef}
             (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             np.savez_compressed(
                 directory / "weights.npz",
@@ -129,6 +170,7 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
                 intercept=self.intercept,
                 idf_word=self.vectorizers[0].idf_,
                 idf_chars=self.vectorizers[1].idf_,
+                **gate,
             )
 
     @classmethod
@@ -148,12 +190,16 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
                     component.coef = weights["coef"]
                     component.intercept = weights["intercept"]
                     idfs = [weights["idf_word"], weights["idf_chars"]]
+                    scope_coef = weights["scope_coef"] if "scope_coef" in weights.files else None
         except (ValueError, FileNotFoundError, KeyError):
             logger.warning(
                 "NgramIntentClassifier: no trained model in %s; messages get no intent.", resource.name
             )
             return component
         component.classes = list(meta["classes"])
+        if scope_coef is not None and meta.get("scope_intercept") is not None:
+            component.scope_coef = scope_coef
+            component.scope_intercept = float(meta["scope_intercept"])
         component.vectorizers = _vectorizers(component.config, meta["vocabularies"])
         for vectorizer, idf in zip(component.vectorizers, idfs, strict=True):
             vectorizer.idf_ = idf
@@ -161,12 +207,26 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
 
     # -- prediction ---------------------------------------------------------------------------------------
 
-    def rank(self, texts: list[str]) -> np.ndarray:
-        """Confidences, one row per text, columns in the order of ``self.classes``."""
-        assert self.vectorizers is not None and self.coef is not None and self.intercept is not None
-        features = hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
-        scores = features @ self.coef.T + self.intercept
-        return _softmax(np.asarray(scores, dtype=np.float64) * self.config["temperature"])
+    def _features(self, texts: list[str]) -> Any:
+        assert self.vectorizers is not None
+        return hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
+
+    def scope(self, texts: list[str]) -> np.ndarray:
+        """The gate's probability that the knowledge base covers each text (all 1.0 without a gate)."""
+        if self.scope_coef is None:
+            return np.ones(len(texts))
+        scores = self._features(texts) @ self.scope_coef + self.scope_intercept
+        return _sigmoid(np.asarray(scores, dtype=np.float64))
+
+    def rank(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The SVM's confidences and the capped ones (scope gate): a row per text, ``self.classes`` order."""
+        assert self.coef is not None and self.intercept is not None
+        scores = self._features(texts) @ self.coef.T + self.intercept
+        confidences = _softmax(np.asarray(scores, dtype=np.float64) * self.config["temperature"])
+        gated = np.array([c.startswith(self.config["scope_intent_prefix"]) for c in self.classes])
+        capped = confidences.copy()
+        capped[:, gated] = np.minimum(confidences[:, gated], self.scope(texts)[:, None])
+        return confidences, capped
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.vectorizers is None:
@@ -174,9 +234,10 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         todo = [m for m in messages if m.get(TEXT)]
         if not todo:
             return messages
-        confidences = self.rank([m.get(TEXT) for m in todo])
-        for message, row in zip(todo, confidences, strict=True):
-            order = np.argsort(-row)[: self.config["ranking_length"]]
+        raw, capped = self.rank([m.get(TEXT) for m in todo])
+        for message, before, row in zip(todo, raw, capped, strict=True):
+            # by the capped confidence, ties (entries capped alike) in the SVM's order
+            order = np.lexsort((-before, -row))[: self.config["ranking_length"]]
             ranking = [{"name": self.classes[i], "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
