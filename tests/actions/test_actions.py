@@ -43,6 +43,30 @@ def test_knowledge_answer_in_arabic_with_buttons_and_machine_notice() -> None:
     assert slot_events(events)["machine_notice_shown"] is True
 
 
+def heim_answer_payloads(ranking: list[dict[str, object]]) -> list[object]:
+    state = tracker("kb_wohnen_uebergangswohnheim", language="de", confidence=0.85, ranking=ranking)
+    _, texts, _ = run(ActionAnswerKnowledge(), state)
+    return [b["payload"] for b in texts[0]["buttons"]]
+
+
+def test_an_answer_offers_the_likely_runner_up_entry_once() -> None:
+    related = ["/kb_asyl_unterkunft", "/kb_beratung_migrado", "/kb_wohnen_wohnungssuche"]
+    top = {"name": "kb_wohnen_uebergangswohnheim", "confidence": 0.85}
+    likely = [top, {"name": "greet", "confidence": 0.09}, {"name": "kb_asyl_leistungen", "confidence": 0.06}]
+    assert heim_answer_payloads(likely) == ["/book_appointment", "/kb_asyl_leistungen", *related, "/help"]
+    unlikely = [top, {"name": "kb_asyl_leistungen", "confidence": 0.01}]
+    assert heim_answer_payloads(unlikely) == ["/book_appointment", *related, "/help"]
+    already_related = [top, {"name": "kb_asyl_unterkunft", "confidence": 0.1}]
+    assert heim_answer_payloads(already_related) == ["/book_appointment", *related, "/help"]
+    # only the first entry after the answered one counts: a likely third one is not shown
+    third = [
+        top,
+        {"name": "kb_asyl_unterkunft", "confidence": 0.1},
+        {"name": "kb_asyl_leistungen", "confidence": 0.05},
+    ]
+    assert heim_answer_payloads(third) == ["/book_appointment", *related, "/help"]
+
+
 def test_the_machine_notice_is_shown_once_per_conversation() -> None:
     state = tracker("kb_sprache_deutschkurs", language="uk", machine_notice_shown=True)
     events, texts, _ = run(ActionAnswerKnowledge(), state)
