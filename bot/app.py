@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 PURGE_EVERY_SECONDS = 24 * 3600.0
 REMIND_EVERY_SECONDS = 300.0
+SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping gateway waits for a background job that is running
 BOOKING = web.AppKey("booking", BookingService)
 MESSAGES = web.AppKey("messages", Messages)
 
@@ -54,13 +55,29 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[BOOKING].close()
 
 
-async def _every(seconds: float, job_name: str, job: object) -> None:
-    while True:
+async def _every(seconds: float, job_name: str, job: object, stop: asyncio.Event) -> None:
+    """Run ``job`` every ``seconds`` until ``stop`` is set; a run that has started is not interrupted."""
+    while not stop.is_set():
         try:
             await job()  # type: ignore[operator]
         except Exception:
             logger.exception("background job %s failed", job_name)
-        await asyncio.sleep(seconds)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _stop_jobs(tasks: list[asyncio.Task[None]], stop: asyncio.Event, grace: float) -> None:
+    """Let running jobs finish (up to ``grace`` seconds), then cancel what is left.
+
+    A job's database work may run in a thread (``asyncio.to_thread``), which cancelling the task does not
+    stop: the database would be closed, or a test's schema dropped, under a query still running.
+    """
+    stop.set()
+    _, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
@@ -85,16 +102,14 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         if sent:
             logger.info("sent %d appointment reminder(s)", sent)
 
+    stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(_every(settings.retry_seconds, "retry", retry)),
-        asyncio.create_task(_every(PURGE_EVERY_SECONDS, "purge", purge)),
-        asyncio.create_task(_every(REMIND_EVERY_SECONDS, "remind", remind)),
+        asyncio.create_task(_every(settings.retry_seconds, "retry", retry, stop)),
+        asyncio.create_task(_every(PURGE_EVERY_SECONDS, "purge", purge, stop)),
+        asyncio.create_task(_every(REMIND_EVERY_SECONDS, "remind", remind, stop)),
     ]
     yield
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await _stop_jobs(tasks, stop, SHUTDOWN_GRACE_SECONDS)
 
 
 async def deliver_late(app: web.Application, delivery: Delivery) -> None:
