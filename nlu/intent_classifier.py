@@ -11,10 +11,9 @@ by the held-out numbers (bench/answers.py).
 
 Scope gate: a second, binary model (logistic regression on the same features) learns "does the knowledge
 base cover this at all?" from the knowledge questions against the ``scope_negatives`` (out_of_scope,
-personal_case).
-A knowledge intent's confidence is capped at that probability, so a question the entries do not cover gets the
-fallback even when one entry wins the ranking clearly. The gate only ever lowers knowledge confidences; the
-other intents (booking, greetings, ...) are untouched.
+personal_case). A knowledge intent's confidence is capped at that probability, so a question the entries do
+not cover gets the fallback even when one entry wins the ranking clearly. The gate only ever lowers knowledge
+confidences; the other intents (booking, greetings, ...) are untouched.
 
 The model is stored as plain arrays (``.npz``) and JSON, not as a pickle, so loading a model runs no code.
 """
@@ -211,21 +210,25 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         assert self.vectorizers is not None
         return hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
 
+    def _scope(self, features: Any) -> np.ndarray:
+        if self.scope_coef is None:
+            return np.ones(features.shape[0])
+        scores = features @ self.scope_coef + self.scope_intercept
+        return _sigmoid(np.asarray(scores, dtype=np.float64))
+
     def scope(self, texts: list[str]) -> np.ndarray:
         """The gate's probability that the knowledge base covers each text (all 1.0 without a gate)."""
-        if self.scope_coef is None:
-            return np.ones(len(texts))
-        scores = self._features(texts) @ self.scope_coef + self.scope_intercept
-        return _sigmoid(np.asarray(scores, dtype=np.float64))
+        return self._scope(self._features(texts))
 
     def rank(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The SVM's confidences and the capped ones (scope gate): a row per text, ``self.classes`` order."""
         assert self.coef is not None and self.intercept is not None
-        scores = self._features(texts) @ self.coef.T + self.intercept
+        features = self._features(texts)
+        scores = features @ self.coef.T + self.intercept
         confidences = _softmax(np.asarray(scores, dtype=np.float64) * self.config["temperature"])
         gated = np.array([c.startswith(self.config["scope_intent_prefix"]) for c in self.classes])
         capped = confidences.copy()
-        capped[:, gated] = np.minimum(confidences[:, gated], self.scope(texts)[:, None])
+        capped[:, gated] = np.minimum(confidences[:, gated], self._scope(features)[:, None])
         return confidences, capped
 
     def process(self, messages: list[Message]) -> list[Message]:
