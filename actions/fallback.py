@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import Reply, button, catalogue, menu_buttons
+from actions.replies import Reply, button, catalogue, menu_buttons, ranked_entries
 
 SUGGESTIONS = 2
 
@@ -27,13 +27,10 @@ class ActionFallback(Action):
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         reply = Reply(tracker, route="fallback")
         if count == 1:
-            kb = catalogue()[0]
-            ranking = (tracker.latest_message or {}).get("intent_ranking") or []
             buttons = []
-            for ranked in ranking:
-                entry = kb.by_intent(ranked.get("name"))
-                text = entry and (entry.text(reply.language) or entry.text("de"))
-                if entry and text:
+            for entry, _ in ranked_entries(catalogue()[0], tracker):
+                text = entry.text(reply.language) or entry.text("de")
+                if text:
                     buttons.append(button(text.title[:40], f"/{entry.intent}"))
                 if len(buttons) == SUGGESTIONS:
                     break

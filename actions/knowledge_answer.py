@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import Reply, button, catalogue
+from actions.replies import Reply, button, catalogue, ranked_entries
 from knowledge.loader import Entry, KnowledgeBase
 from nlu.languages import FALLBACK_LANGUAGES
 
@@ -19,14 +19,12 @@ from nlu.languages import FALLBACK_LANGUAGES
 RUNNER_UP_MIN_CONFIDENCE = 0.05
 
 
-def runner_up(kb: KnowledgeBase, entry: Entry, ranking: list[dict[str, Any]]) -> Entry | None:
+def runner_up(kb: KnowledgeBase, entry: Entry, tracker: Tracker) -> Entry | None:
     """The second knowledge entry of the ranking, if it is likely enough and not already a related button."""
-    for ranked in ranking:
-        other = kb.by_intent(ranked.get("name"))
-        if other is None or other.id == entry.id:
-            continue
-        confident = float(ranked.get("confidence") or 0.0) >= RUNNER_UP_MIN_CONFIDENCE
-        return other if confident and other.id not in entry.follow_up.related else None
+    for other, confidence in ranked_entries(kb, tracker):
+        if other.id != entry.id:
+            likely = confidence >= RUNNER_UP_MIN_CONFIDENCE and other.id not in entry.follow_up.related
+            return other if likely else None
     return None
 
 
@@ -64,7 +62,7 @@ class ActionAnswerKnowledge(Action):
         buttons = []
         if entry.follow_up.booking:
             buttons.append(button(reply.label("btn_book"), "/book_appointment"))
-        second = runner_up(kb, entry, (tracker.latest_message or {}).get("intent_ranking") or [])
+        second = runner_up(kb, entry, tracker)
         for related_id in ([second.id] if second else []) + list(entry.follow_up.related):
             related = kb.get(related_id)
             related_text = related and (related.text(reply.language) or related.text("de"))

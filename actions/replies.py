@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBase, load_knowledge
+from knowledge.loader import KNOWLEDGE_DIR, Entry, KnowledgeBase, load_knowledge
 from knowledge.messages import MESSAGES_FILE, Localized, Messages, load_messages
 from nlu.languages import DEFAULT_LANGUAGE, SUPPORTED, normalise
 
@@ -42,6 +43,14 @@ def _load(root: Path) -> tuple[KnowledgeBase, Messages]:
 def catalogue() -> tuple[KnowledgeBase, Messages]:
     """The knowledge base and the messages, loaded once per process (and per folder, for tests)."""
     return _load(knowledge_dir())
+
+
+def ranked_entries(kb: KnowledgeBase, tracker: Tracker) -> Iterator[tuple[Entry, float]]:
+    """The knowledge entries of the latest message's intent ranking, likeliest first, with confidence."""
+    for ranked in (tracker.latest_message or {}).get("intent_ranking") or []:
+        entry = kb.by_intent(ranked.get("name"))
+        if entry is not None:
+            yield entry, float(ranked.get("confidence") or 0.0)
 
 
 def answer_language(tracker: Tracker) -> str:

@@ -34,6 +34,14 @@ examples = {
 data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in examples.items() for t in ts])
 context = ExecutionContext(GraphSchema({}), "test")
 out = {}
+
+
+def classify(component, texts):
+    messages = [Message(data={"text": t}) for t in texts]
+    component.process(messages)
+    return messages
+
+
 with tempfile.TemporaryDirectory() as folder:
     storage = LocalModelStorage(Path(folder))
     resource = Resource("intent_classifier")
@@ -42,16 +50,13 @@ with tempfile.TemporaryDirectory() as folder:
     loaded = NgramIntentClassifier.load({"ranking_length": 2}, storage, resource, context)
     texts = ["ich habe einen brief vom jobcenter", "where is a german course", "hallo", ""]
     for name, component in (("trained", trained), ("loaded", loaded)):
-        messages = [Message(data={"text": t}) for t in texts]
-        component.process(messages)
-        out[name] = [[m.get("intent"), m.get("intent_ranking")] for m in messages]
+        out[name] = [[m.get("intent"), m.get("intent_ranking")] for m in classify(component, texts)]
     out["stored_files"] = sorted(p.name for p in (Path(folder) / resource.name).iterdir())
     marks = NgramIntentClassifier.create({"strip_accents": None}, storage, Resource("marks"), context)
     marks.train(data)
     for name, component in (("accents", trained), ("accents_kept", marks)):
-        messages = [Message(data={"text": t}) for t in ("erzähl einen witz", "erzahl einen witz")]
-        component.process(messages)
-        out[name] = [m.get("intent_ranking") for m in messages]
+        twins = classify(component, ["erzähl einen witz", "erzahl einen witz"])
+        out[name] = [m.get("intent_ranking") for m in twins]
     out["has_gate"] = [trained.scope_coef is not None, loaded.scope_coef is not None]
     # the same data without the scope gate: the gate may only lower knowledge confidences
     ungated = NgramIntentClassifier.create({"scope_negatives": []}, storage, Resource("ungated"), context)
@@ -62,14 +67,10 @@ with tempfile.TemporaryDirectory() as folder:
     out["ungated_scope"] = [float(x) for x in ungated.scope(probes)]
     out["compare"] = []
     for component in (ungated, trained):
-        messages = [Message(data={"text": t}) for t in probes]
-        component.process(messages)
-        rankings = [m.get("intent_ranking") for m in messages]
+        rankings = [m.get("intent_ranking") for m in classify(component, probes)]
         out["compare"].append([{r["name"]: r["confidence"] for r in ranking} for ranking in rankings])
     missing = NgramIntentClassifier.load({}, storage, Resource("never_trained"), context)
-    message = Message(data={"text": "hallo"})
-    missing.process([message])
-    out["untrained"] = message.get("intent")
+    out["untrained"] = classify(missing, ["hallo"])[0].get("intent")
 print(json.dumps(out))
 """
 
