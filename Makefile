@@ -90,5 +90,5 @@ bench-latency: train ## WhatsApp webhook path against Rasa alone: latency and th
 bench-booking: train ## Time per booking step through the real stack (SQLite)
 	$(VENV)/bin/python bench/booking.py
 
-clean: ## Remove virtualenvs, models and local data (var/)
-	rm -rf $(VENV) $(RASA_VENV) models results .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove virtualenvs, models, the embedding cache and local data (var/)
+	rm -rf $(VENV) $(RASA_VENV) models results .cache .pytest_cache .mypy_cache .ruff_cache

@@ -13,8 +13,9 @@ import pytest
 from tests.helpers.model import run_in_engine_venv
 
 SNIPPET = r"""
-import json, sys, tempfile
+import json, os, sys, tempfile
 from pathlib import Path
+os.environ["ANKOMMEN_EMBEDDING_CACHE"] = tempfile.mkdtemp()  # not the checkout's .cache
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -71,6 +72,58 @@ with tempfile.TemporaryDirectory() as folder:
         out["compare"].append([{r["name"]: r["confidence"] for r in ranking} for ranking in rankings])
     missing = NgramIntentClassifier.load({}, storage, Resource("never_trained"), context)
     out["untrained"] = classify(missing, ["hallo"])[0].get("intent")
+
+    # sentence embeddings: taught in German and English only, asked in Ukrainian, Arabic and Turkish
+    import numpy as np
+    from nlu import embeddings
+    cache = embeddings.EmbeddingCache()
+    meaning = {
+        "kb_wohnen": ["ich suche eine wohnung", "wohnung mieten", "looking for a flat",
+                      "where can i rent an apartment", "miete zu hoch", "apartment search"],
+        "kb_sprache": ["deutschkurs finden", "german course", "integrationskurs anmelden",
+                       "where can i learn german", "sprachkurs", "language school"],
+        "greet": ["hallo", "hello", "guten tag"],
+        "out_of_scope": ["wie wird das wetter", "tell me a joke", "who won the match"],
+    }
+    def as_data(intents):
+        return TrainingData([Message(data={"text": t, "intent": i}) for i, ts in intents.items() for t in ts])
+
+    meaning_data = as_data(meaning)
+    probes = {"де я можу вивчати німецьку мову": "kb_sprache", "أبحث عن شقة للإيجار": "kb_wohnen",
+              "almanca öğrenmek istiyorum": "kb_sprache"}
+    out["across_languages"] = {}
+    for weight in (0.0, 2.0):
+        resource = Resource(f"embedded_{weight}")
+        component = NgramIntentClassifier.create({"embedding_weight": weight}, storage, resource, context)
+        component.train(meaning_data)
+        reloaded = NgramIntentClassifier.load({}, storage, resource, context)
+        found = [m.get("intent")["name"] for m in classify(component, list(probes))]
+        again = [m.get("intent")["name"] for m in classify(reloaded, list(probes))]
+        meta = json.loads((Path(folder) / resource.name / "meta.json").read_text())
+        out["across_languages"][str(weight)] = {
+            "right": sum(f == e for f, e in zip(found, probes.values())), "reloaded_same": found == again,
+            "meta": meta["embeddings"]}
+    with np.load(cache.path) as stored:
+        out["cached"] = [len(stored["keys"]), len({t for ts in meaning.values() for t in ts})]
+    meaning["kb_wohnen"].append("wohnung in dortmund gesucht")
+    grown = as_data(meaning)
+    NgramIntentClassifier.create({"embedding_weight": 2.0}, storage, Resource("grown"), context).train(grown)
+    with np.load(cache.path) as stored:
+        out["cached_after_one_more"] = len(stored["keys"])
+    cache.path.write_bytes(b"not a zip file")
+    damaged = NgramIntentClassifier.create({"embedding_weight": 2.0}, storage, Resource("damaged"), context)
+    damaged.train(grown)
+    with np.load(cache.path) as stored:
+        out["cached_after_damage"] = len(stored["keys"])
+    meta_path = Path(folder) / "embedded_2.0" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["embeddings"]["model"] = "some-other-model"
+    meta_path.write_text(json.dumps(meta))
+    try:
+        NgramIntentClassifier.load({}, storage, Resource("embedded_2.0"), context)
+        out["other_embeddings"] = "loaded"
+    except ValueError as error:
+        out["other_embeddings"] = str(error)
 print(json.dumps(out))
 """
 
@@ -133,3 +186,23 @@ def test_the_scope_gate_caps_knowledge_confidences_and_leaves_the_rest(result: d
 def test_an_empty_message_and_a_missing_model_get_no_intent(result: dict[str, list]) -> None:
     assert result["trained"][3] == [None, None]
     assert result["untrained"] is None
+
+
+def test_sentence_embeddings_carry_meaning_across_languages(result: dict[str, dict]) -> None:
+    plain, embedded = result["across_languages"]["0.0"], result["across_languages"]["2.0"]
+    assert embedded["right"] == 3  # taught in German and English, asked in Ukrainian, Arabic, Turkish
+    assert plain["right"] < 3  # the n-grams alone share no letters with those questions
+    assert embedded["reloaded_same"] and plain["reloaded_same"]
+
+
+def test_the_model_records_which_embeddings_it_was_trained_with(result: dict[str, dict]) -> None:
+    assert result["across_languages"]["2.0"]["meta"] == {"model": "multilingual-e5-small-q4", "weight": 2.0}
+    assert result["across_languages"]["0.0"]["meta"] is None
+    assert "retrain" in result["other_embeddings"]
+
+
+def test_training_questions_are_embedded_once_and_a_damaged_cache_is_rebuilt(result: dict[str, list]) -> None:
+    cached, unique = result["cached"]
+    assert cached == unique
+    assert result["cached_after_one_more"] == unique + 1
+    assert result["cached_after_damage"] == unique + 1
