@@ -1,6 +1,8 @@
 """`rasa test nlu` cross-validation on the training data (nlu/): intent accuracy, precision and F1.
 
-Trains the NLU pipeline once per fold on 2 cores (about a minute each), so it is a benchmark, not a test.
+Trains the NLU pipeline once per fold on 2 cores and classifies every training question of the other folds
+and of its own (Rasa reports both), each with its sentence embedding computed afresh: about 30 minutes for 3
+folds. A benchmark, not a test.
 
 Usage:
     python bench/nlu_crossval.py [--folds 3]
